@@ -20,7 +20,7 @@ def domain_error(request, exc):
 def _mount():
     from importlib import import_module
 
-    for app in ("catalogue",):
+    for app in ("catalogue", "patrons", "circulation", "logistics"):
         try:
             module = import_module(f"bci.{app}.api")
         except ModuleNotFoundError as exc:

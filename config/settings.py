@@ -41,6 +41,11 @@ INSTALLED_APPS = [
     "bci.accounts",
     "bci.organisations",
     "bci.catalogue",
+    "bci.patrons",
+    "bci.circulation",
+    "bci.logistics",
+    "bci.opac",
+    "bci.demo",
 ]
 
 MIDDLEWARE = [

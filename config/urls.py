@@ -10,6 +10,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
-    path("", include("bci.organisations.urls")),
+    path("network/", include("bci.organisations.urls")),
+    path("", include("bci.opac.urls")),
     prefix_default_language=False,
 )
