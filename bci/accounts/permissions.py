@@ -2,7 +2,8 @@
 
 Roles are granted on a node and reach every node below it. An object is placed in the tree
 by ``scope_node_of``: a Node is its own scope; any other model names its node through a
-``scope_node`` attribute (e.g. an Item's owning organisation, a Patron's home library).
+``scope_node`` attribute (e.g. an Item's owning organisation, a Patron's home library) and,
+for querysets, the lookup to it in ``scope_via`` ("owner", "home_organisation").
 """
 
 from django.db.models import Q
@@ -112,14 +113,17 @@ def can(user, action, obj=None):
     return any(target.path.startswith(n.path) for n in nodes)
 
 
-def restrict(queryset, user, action=VIEW, *, via="node"):
+def restrict(queryset, user, action=VIEW, *, via=None):
     """``queryset`` narrowed to the rows ``user`` may ``action``.
 
-    ``via`` is the lookup from the queryset's model to its Node ("" for Node itself,
-    "home_organisation" for patrons, "owner" for items...).
+    ``via`` is the lookup from the queryset's model to its Node. By default: "" for Node
+    itself, else the model's ``scope_via`` attribute ("owner" for items,
+    "home_organisation" for patrons), else "node".
     """
     if getattr(user, "is_superuser", False) and user.is_active:
         return queryset
+    if via is None:
+        via = "" if queryset.model is Node else getattr(queryset.model, "scope_via", "node")
     field = f"{via}__path" if via else "path"
     q = Q(pk__in=[])
     for node in scope_nodes(user, action):
@@ -128,4 +132,4 @@ def restrict(queryset, user, action=VIEW, *, via="node"):
 
 
 def visible_nodes(user, action=VIEW):
-    return restrict(Node.objects.all(), user, action, via="")
+    return restrict(Node.objects.all(), user, action)
