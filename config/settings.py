@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "bci.patrons",
     "bci.circulation",
     "bci.logistics",
+    "bci.protocols",
     "bci.opac",
     "bci.demo",
 ]

@@ -7,6 +7,7 @@ from .api import api
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    path("", include("bci.protocols.urls")),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),

@@ -1,0 +1,3 @@
+"""Protocol endpoints outside the language prefix: /sru and /oai."""
+
+urlpatterns = []
