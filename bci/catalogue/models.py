@@ -66,6 +66,12 @@ class Record(models.Model):
         help_text="normalised title/author/year/material key for de-duplication",
     )
     richness = models.PositiveIntegerField(default=0, help_text="field count + key fields")
+    marc_hash = models.CharField(
+        max_length=40,
+        blank=True,
+        db_index=True,
+        help_text="SHA-1 of the bibliographic MARC: re-importing the same record is a no-op",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now, db_index=True)
     deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
