@@ -1,0 +1,45 @@
+"""The reindex and index-worker commands."""
+
+import io
+import threading
+
+from django.core.management import call_command
+
+from bci.catalogue.models import IndexQueue
+from bci.catalogue.search import search
+from bci.catalogue.tests.test_search import make_record
+
+
+def test_reindex_rebuilds_and_summarises(net):
+    make_record("Het achterhuis", authors=["Frank, Anne"], year=1947)
+    make_record("De avonden", authors=["Reve, Gerard"], year=1947)
+    assert search("achterhuis").total == 0  # queued, not yet indexed
+    out = io.StringIO()
+    call_command("reindex", stdout=out)
+    assert "Indexed 2 records" in out.getvalue()
+    assert search("achterhuis").total == 1
+    assert search("avond").total == 1
+    assert not IndexQueue.objects.exists()
+
+
+def test_index_worker_stops_on_ctrl_c(db, monkeypatch):
+    from bci.catalogue.management.commands import index_worker
+
+    started = threading.Event()
+
+    def fake_run_indexer(stop, interval):
+        started.set()
+        stop.wait(5)
+
+    monkeypatch.setattr(index_worker, "run_indexer", fake_run_indexer)
+
+    class Interrupting(threading.Thread):
+        def join(self, timeout=None):
+            if started.is_set() and timeout == 0.5:
+                raise KeyboardInterrupt
+            return super().join(timeout)
+
+    monkeypatch.setattr(index_worker.threading, "Thread", Interrupting)
+    out = io.StringIO()
+    call_command("index_worker", "--interval", "0.1", stdout=out)
+    assert "Index worker stopped." in out.getvalue()
