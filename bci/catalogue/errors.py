@@ -21,3 +21,18 @@ class InvalidStatusTransition(DomainError):
 class DuplicateBarcode(DomainError):
     code = "duplicate_barcode"
     message = _("Barcode %(barcode)s is already in use.")
+
+
+class MergeAlreadyUndone(DomainError):
+    code = "merge_already_undone"
+    message = _("Merge %(merge_id)s has already been undone.")
+
+
+class NotMarcFile(DomainError):
+    code = "not_marc_file"
+    message = _("%(file)s is not a MARC file: %(reason)s")
+
+
+class ImportOptionsInvalid(DomainError):
+    code = "import_options_invalid"
+    message = _("Cannot import: %(reason)s")

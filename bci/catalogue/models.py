@@ -251,6 +251,12 @@ class MergeLog(models.Model):
     survivor_marc_before = models.JSONField(
         null=True, blank=True, help_text="the survivor's MARC when the merge replaced it"
     )
+    survivor_hash_before = models.CharField(
+        max_length=40,
+        blank=True,
+        db_index=True,
+        help_text="marc_hash of survivor_marc_before: re-importing that MARC is a no-op",
+    )
     moved_item_ids = models.JSONField(default=list)
     merged_at = models.DateTimeField(default=timezone.now)
     merged_by = models.CharField(max_length=100, blank=True)
