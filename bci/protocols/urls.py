@@ -1,3 +1,9 @@
 """Protocol endpoints outside the language prefix: /sru and /oai."""
 
-urlpatterns = []
+from django.urls import path
+
+from .oaipmh.views import oai
+
+urlpatterns = [
+    path("oai", oai, name="oai"),
+]
