@@ -195,7 +195,9 @@ def _loan_source():
     names = {f.name for f in loan._meta.get_fields()}
     if not {"item", "due_date"} <= names:
         return None, None
-    if "returned_at" in names:
+    if "ended_at" in names:
+        active = Q(ended_at__isnull=True)
+    elif "returned_at" in names:
         active = Q(returned_at__isnull=True)
     elif "is_active" in names:
         active = Q(is_active=True)
