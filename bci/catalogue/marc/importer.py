@@ -248,8 +248,8 @@ class Importer:
             if run is not None and run.records_done:
                 skip = run.records_done
                 self.report.resumed_from[name] = skip
-        records = open_records(path, self.fmt, skip=skip)
         try:
+            records = open_records(path, self.fmt, skip=skip)
             first = next(records, None)  # NotMarcError surfaces before anything is written
         except NotMarcError as exc:
             exc.file = name

@@ -66,17 +66,20 @@ def detect_format(head):
     if _looks_like_leader(stripped[:24]):
         return "iso2709"
     if not stripped:
-        raise NotMarcError("the file is empty")
-    preview = stripped[:24].decode("ascii", "replace")
+        raise NotMarcError("it is empty")
     raise NotMarcError(
-        f"not a MARC file (neither ISO 2709 nor MARCXML); it starts with {preview!r}"
+        f"it is neither ISO 2709 nor MARCXML; it starts with {bytes(stripped[:16])!r}"
     )
 
 
 def open_records(path, fmt="auto", *, skip=0):
     """Iterate RawRecords of the file at ``path`` (format 'auto', 'iso2709' or 'marcxml')."""
     handle = open(path, "rb")  # noqa: SIM115 - closed by the generator
-    return _closing(handle, read_records(handle, fmt, skip=skip))
+    try:
+        return _closing(handle, read_records(handle, fmt, skip=skip))
+    except BaseException:
+        handle.close()
+        raise
 
 
 def _closing(handle, iterator):
@@ -98,7 +101,7 @@ def read_records(handle, fmt="auto", *, skip=0):
         stripped = head.lstrip(b"\r\n ")
         if not _looks_like_leader(stripped[:24]):
             detect_format(head)  # the clearer message
-            raise NotMarcError("not an ISO 2709 file: the first record has no valid leader")
+            raise NotMarcError("it is not ISO 2709: the first record has no valid leader")
     elif fmt != "marcxml":
         raise ValueError(f"unknown format {fmt!r}")
     reader = _iso2709 if fmt == "iso2709" else _marcxml
@@ -344,7 +347,7 @@ class _XmlState:
         if not self.root_checked:
             self.root_checked = True
             if local not in ("collection", "record") or ns not in ("", MARCXML_NS):
-                raise NotMarcError(f"XML but not MARCXML: the root element is <{local}>")
+                raise NotMarcError(f"it is XML but not MARCXML (the root element is <{local}>)")
         if local == "record":
             self.number += 1
             self.current = []
@@ -433,7 +436,7 @@ def _marcxml(head, handle, skip):
             parser.Parse(block, final)
         except expat.ExpatError as exc:
             if not state.root_checked:
-                raise NotMarcError(f"not well-formed XML: {exc}") from None
+                raise NotMarcError(f"it is not well-formed XML ({exc})") from None
             yield from (r for r in state.done if r.number > skip)
             state.done = []
             yield RawRecord(
@@ -449,7 +452,7 @@ def _marcxml(head, handle, skip):
         state.done = []
         if final:
             if not state.root_checked:
-                raise NotMarcError("the file is empty")
+                raise NotMarcError("it is empty")
             return
         block = handle.read(BLOCK // 4)
 
