@@ -1,0 +1,655 @@
+"""Writes to the network tree.
+
+``import_network`` loads or updates the whole tree from a CSV in the shape of
+``bci/demo/data/network-nl.csv`` (see docs/operations.md, "Loading your own network").
+"""
+
+import csv
+import io
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from bci.core.errors import InvalidInput
+from bci.core.events import record_event
+
+from .models import Node
+
+
+class NetworkImportError(InvalidInput):
+    """The network CSV is refused; ``line`` and ``column`` say where (line 1 is the header)."""
+
+    code = "network_csv_invalid"
+    message = _("Line %(line)s, column %(column)s: %(problem)s")
+
+    def __init__(self, *, line, column, problem):
+        super().__init__(line=line, column=column, problem=problem)
+        self.line = line
+        self.column = column
+        self.problem = problem
+
+
+# --- the CSV shape ----------------------------------------------------------------------
+
+REQUIRED_COLUMNS = (
+    "province",
+    "poi",
+    "organisation",
+    "branch",
+    "town",
+    "lat",
+    "lon",
+    "kind",
+    "confidence",
+)
+OPTIONAL_COLUMNS = ("code", "address", "postcode", "population", "organisation_code", "poi_code")
+
+# The kinds a row may carry: the location kinds of the tree.
+ROW_KINDS = tuple(Node.Kind.location_kinds())
+# A hub whose poi is "national" hangs directly under the network (the IBL night hub).
+NATIONAL = "national"
+
+# Rows are Dutch locations: coordinates outside this box are typing errors (swapped lat/lon,
+# a missing decimal point). Bonaire, Sint Eustatius and Saba would need a wider box.
+NL_LATITUDE = (50.6, 53.7)
+NL_LONGITUDE = (3.2, 7.3)
+
+DEFAULT_NETWORK_CODE = "BCI"
+DEFAULT_NETWORK_NAME = "BCI-diensten"
+
+CODE_MAX = Node._meta.get_field("code").max_length
+_LIMITS = {
+    "province": Node._meta.get_field("province").max_length,
+    "poi": Node._meta.get_field("name").max_length,
+    "organisation": Node._meta.get_field("name").max_length,
+    "branch": Node._meta.get_field("name").max_length,
+    "town": Node._meta.get_field("town").max_length,
+    "address": Node._meta.get_field("address").max_length,
+    "postcode": Node._meta.get_field("postcode").max_length,
+    "confidence": Node._meta.get_field("source_note").max_length,
+    "code": CODE_MAX,
+    "organisation_code": CODE_MAX,
+    "poi_code": CODE_MAX,
+}
+
+
+# --- readable, stable codes ---------------------------------------------------------------
+
+
+def code_slug(text, *, keep_parenthesised=False):
+    """Upper-case ASCII slug: "Lek & IJssel" -> "LEK-IJSSEL", "Z-O-U-T" -> "ZOUT".
+
+    Parenthesised remarks ("Leersum (De Binder)") are dropped unless asked for; runs of
+    single letters are joined so that spelled-out abbreviations stay one word.
+    """
+    if not keep_parenthesised:
+        text = re.sub(r"\([^)]*\)", " ", text)
+    parts = [p for p in slugify(text).split("-") if p]
+    merged, run = [], ""
+    for part in parts:
+        if len(part) == 1:
+            run += part
+            continue
+        if run:
+            merged.append(run)
+            run = ""
+        merged.append(part)
+    if run:
+        merged.append(run)
+    return "-".join(merged).upper()
+
+
+def organisation_code(name):
+    """ "Bibliotheek Utrecht" -> "UTRECHT"; "Noord Oost Brabantse Bibliotheken (NOBB)" -> "NOBB".
+
+    An abbreviation in brackets wins; the generic word "Bibliotheek" in front is dropped.
+    """
+    acronym = re.search(r"\(\s*([A-Z][A-Z0-9]{1,9})\s*\)", name)
+    if acronym:
+        return acronym.group(1)
+    stripped = re.sub(r"^\s*(de\s+)?bibliotheek\s+", "", name, flags=re.IGNORECASE)
+    return _fit(code_slug(stripped) or code_slug(name, keep_parenthesised=True))
+
+
+def location_code(parent_code, name, *, town="", keep_parenthesised=False):
+    """Parent code + "-" + slug of the location name ("UTRECHT-NEUDE"), without repeating
+    the parent's code when the name already starts with it ("BISC-DEPOT"); a location
+    named like its organisation takes its town instead ("CENTRE-CERAMIQUE-MAASTRICHT")."""
+    slug = code_slug(name, keep_parenthesised=keep_parenthesised)
+    if not parent_code:
+        return _fit(slug)
+    if slug.startswith(parent_code + "-"):
+        return _fit(slug)
+    if slug == parent_code and town:
+        slug = code_slug(town)
+    return _fit(f"{parent_code}-{slug}" if slug else parent_code)
+
+
+def _fit(code):
+    return code[:CODE_MAX].rstrip("-")
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    line: int
+    province: str
+    poi: str
+    organisation: str
+    branch: str
+    town: str
+    lat: float | None
+    lon: float | None
+    kind: str
+    confidence: str
+    code: str = ""
+    address: str = ""
+    postcode: str = ""
+    population: int | None = None
+    organisation_code: str = ""
+    poi_code: str = ""
+    has_explicit_code: bool = False
+
+
+@dataclass
+class ImportResult:
+    """What an import did. ``created``/``updated``/``unchanged`` count nodes by kind."""
+
+    rows: int = 0
+    created: Counter = field(default_factory=Counter)
+    updated: Counter = field(default_factory=Counter)
+    unchanged: Counter = field(default_factory=Counter)
+    network: Node | None = None
+    codes: list = field(default_factory=list)  # location codes in file order
+
+    @property
+    def changed(self):
+        return sum(self.created.values()) + sum(self.updated.values())
+
+
+def _open_rows(file, rows):
+    """(header, [(line, {column: value})]) from a path, a text file or a list of dicts."""
+    if rows is not None:
+        rows = [
+            {str(k).strip().lower(): "" if v is None else str(v) for k, v in r.items()}
+            for r in rows
+        ]
+        header = list(rows[0].keys()) if rows else list(REQUIRED_COLUMNS)
+        return header, [(i + 2, r) for i, r in enumerate(rows)], ","
+    if file is None:
+        raise TypeError("import_network needs file= or rows=")
+    if isinstance(file, (str, Path)):
+        try:
+            text = Path(file).read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise NetworkImportError(
+                line=text_line_of(exc), column="-", problem=_("the file is not UTF-8 text")
+            ) from exc
+    else:
+        text = file.read()
+        if isinstance(text, bytes):
+            text = text.decode("utf-8-sig")
+        text = text.lstrip("\ufeff")
+    first = text.split("\n", 1)[0]
+    # Spreadsheets with a Dutch locale export semicolons (and decimal commas).
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise NetworkImportError(line=1, column="-", problem=_("the file is empty")) from None
+    _check_header(header)
+    parsed = []
+    for values in reader:
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) != len(header):
+            raise NetworkImportError(
+                line=reader.line_num,
+                column="-",
+                problem=_("%(found)s values for %(expected)s columns")
+                % {"found": len(values), "expected": len(header)},
+            )
+        parsed.append((reader.line_num, dict(zip(header, values, strict=True))))
+    return header, parsed, delimiter
+
+
+def text_line_of(exc):
+    """The 1-based line of a UnicodeDecodeError's position."""
+    return exc.object[: exc.start].count(b"\n") + 1
+
+
+def _coordinate(value, *, line, column, limit, nl_range, decimal_comma):
+    text = (value or "").strip()
+    if decimal_comma:
+        text = text.replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        raise NetworkImportError(
+            line=line, column=column, problem=_("%(value)r is not a number") % {"value": value}
+        ) from None
+    if not math.isfinite(number) or not -limit <= number <= limit:
+        raise NetworkImportError(
+            line=line,
+            column=column,
+            problem=_("%(value)s is outside -%(limit)s..%(limit)s")
+            % {"value": text, "limit": limit},
+        )
+    low, high = nl_range
+    if not low <= number <= high:
+        raise NetworkImportError(
+            line=line,
+            column=column,
+            problem=_("%(value)s is outside the Netherlands (%(low)s..%(high)s)")
+            % {"value": text, "low": low, "high": high},
+        )
+    return number
+
+
+def _parse_row(line, raw, *, decimal_comma):
+    def text(column, *, required=False):
+        value = (raw.get(column) or "").strip()
+        if column not in raw and column in REQUIRED_COLUMNS:
+            raise NetworkImportError(line=line, column=column, problem=_("the value is missing"))
+        if required and not value:
+            raise NetworkImportError(line=line, column=column, problem=_("may not be empty"))
+        limit = _LIMITS.get(column)
+        if limit and len(value) > limit:
+            raise NetworkImportError(
+                line=line,
+                column=column,
+                problem=_("longer than %(limit)s characters") % {"limit": limit},
+            )
+        return value
+
+    kind = text("kind", required=True).lower()
+    if kind not in ROW_KINDS:
+        raise NetworkImportError(
+            line=line,
+            column="kind",
+            problem=_("unknown kind %(kind)r (expected one of %(kinds)s)")
+            % {"kind": kind, "kinds": ", ".join(ROW_KINDS)},
+        )
+    poi = text("poi", required=True)
+    if poi.lower() == NATIONAL and kind != Node.Kind.HUB:
+        raise NetworkImportError(
+            line=line, column="poi", problem=_("only a hub can be national (not under a POI)")
+        )
+    lending = kind in Node.Kind.lending_kinds()
+    lat_raw, lon_raw = (raw.get("lat") or "").strip(), (raw.get("lon") or "").strip()
+    if not lat_raw and not lon_raw:
+        lat = lon = None  # allowed: a location without a place on the map
+    else:
+        lat = _coordinate(
+            lat_raw,
+            line=line,
+            column="lat",
+            limit=90,
+            nl_range=NL_LATITUDE,
+            decimal_comma=decimal_comma,
+        )
+        lon = _coordinate(
+            lon_raw,
+            line=line,
+            column="lon",
+            limit=180,
+            nl_range=NL_LONGITUDE,
+            decimal_comma=decimal_comma,
+        )
+    population_raw = text("population")
+    population = None
+    if population_raw:
+        if not population_raw.isdigit():
+            raise NetworkImportError(
+                line=line,
+                column="population",
+                problem=_("%(value)r is not a whole number") % {"value": population_raw},
+            )
+        population = int(population_raw)
+    code = text("code")
+    return _Row(
+        line=line,
+        province=text("province"),
+        poi=poi,
+        organisation=text("organisation", required=lending),
+        branch=text("branch", required=True),
+        town=text("town"),
+        lat=lat,
+        lon=lon,
+        kind=kind,
+        confidence=text("confidence"),
+        code=code,
+        address=text("address"),
+        postcode=text("postcode"),
+        population=population,
+        organisation_code=text("organisation_code"),
+        poi_code=text("poi_code"),
+        has_explicit_code=bool(code),
+    )
+
+
+def _derive_codes(rows):
+    """Fill in POI, organisation and location codes; refuse contradictions.
+
+    Derived codes are deterministic: the same file gives the same codes. A derived
+    location code that two rows would share is made unique by keeping the bracketed part of
+    the name, then by a number in file order.
+    """
+    poi_by_code, org_by_code, org_parent = {}, {}, {}
+    for row in rows:
+        if row.poi.lower() != NATIONAL:
+            row.poi_code = row.poi_code or _fit(code_slug(row.poi))
+            if not row.poi_code:
+                raise NetworkImportError(
+                    line=row.line, column="poi", problem=_("no code can be made from this name")
+                )
+            seen = poi_by_code.setdefault(row.poi_code, (row.poi, row.line))
+            if seen[0] != row.poi:
+                raise NetworkImportError(
+                    line=row.line,
+                    column="poi",
+                    problem=_("POI code %(code)s is used for %(other)r on line %(other_line)s")
+                    % {"code": row.poi_code, "other": seen[0], "other_line": seen[1]},
+                )
+        if row.kind in Node.Kind.lending_kinds():
+            row.organisation_code = row.organisation_code or organisation_code(row.organisation)
+            if not row.organisation_code:
+                raise NetworkImportError(
+                    line=row.line,
+                    column="organisation",
+                    problem=_("no code can be made from this name"),
+                )
+            seen = org_by_code.setdefault(row.organisation_code, (row.organisation, row.line))
+            if seen[0] != row.organisation:
+                raise NetworkImportError(
+                    line=row.line,
+                    column="organisation",
+                    problem=_("code %(code)s is used for %(other)r on line %(other_line)s")
+                    % {"code": row.organisation_code, "other": seen[0], "other_line": seen[1]},
+                )
+            parent = org_parent.setdefault(row.organisation_code, (row.poi_code, row.line))
+            if parent[0] != row.poi_code:
+                raise NetworkImportError(
+                    line=row.line,
+                    column="poi",
+                    problem=_("%(org)r is under another POI on line %(other_line)s")
+                    % {"org": row.organisation, "other_line": parent[1]},
+                )
+
+    def parent_code(row):
+        if row.kind in Node.Kind.lending_kinds():
+            return row.organisation_code
+        return "" if row.poi.lower() == NATIONAL else row.poi_code
+
+    taken = {}  # code -> line
+    for code in list(poi_by_code) + list(org_by_code):
+        taken[code] = 0
+    # Explicit codes first: they are what the operator asked for.
+    for row in rows:
+        if row.has_explicit_code:
+            if row.code in taken:
+                raise NetworkImportError(
+                    line=row.line,
+                    column="code",
+                    problem=_("code %(code)s is used twice (also line %(other)s)")
+                    % {"code": row.code, "other": taken[row.code] or "-"},
+                )
+            taken[row.code] = row.line
+    places = {}  # (parent code, name) -> line: one row per location
+    for row in rows:
+        place = (parent_code(row), row.branch.casefold())
+        if place in places:
+            raise NetworkImportError(
+                line=row.line,
+                column="branch",
+                problem=_("the same location as line %(other)s") % {"other": places[place]},
+            )
+        places[place] = row.line
+    for row in rows:
+        if row.has_explicit_code:
+            continue
+        candidates = [
+            location_code(parent_code(row), row.branch, town=row.town),
+            location_code(parent_code(row), row.branch, town=row.town, keep_parenthesised=True),
+        ]
+        code = next((c for c in candidates if c and c not in taken), None)
+        number = 2
+        while code is None:
+            base = candidates[0][: CODE_MAX - len(str(number)) - 1].rstrip("-")
+            code = f"{base}-{number}" if f"{base}-{number}" not in taken else None
+            number += 1
+        row.code = code
+        taken[code] = row.line
+
+
+def _check_header(header):
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise NetworkImportError(
+            line=1,
+            column=missing[0],
+            problem=_("missing column(s): %(columns)s") % {"columns": ", ".join(missing)},
+        )
+
+
+def _validate(file, rows):
+    header, raw_rows, delimiter = _open_rows(file, rows)
+    _check_header(header)
+    if not raw_rows:
+        raise NetworkImportError(line=2, column="-", problem=_("the file has no rows"))
+    parsed = [_parse_row(line, raw, decimal_comma=delimiter == ";") for line, raw in raw_rows]
+    _derive_codes(parsed)
+    return parsed
+
+
+# --- writing ------------------------------------------------------------------------------
+
+_COMPARED = (
+    "kind",
+    "parent_id",
+    "name",
+    "province",
+    "town",
+    "address",
+    "postcode",
+    "latitude",
+    "longitude",
+    "population",
+    "source_note",
+)
+
+
+def _upsert(code, values, *, line, result, existing):
+    """Create or update the node ``code``; count what happened in ``result``."""
+    node = existing.get(code)
+    kind = values["kind"]
+    if node is None:
+        node = Node(code=code, **values)
+        _check_parent(node, line)
+        node.save()
+        existing[code] = node
+        result.created[kind] += 1
+        return node
+    if node.kind != kind and not (
+        node.kind in Node.Kind.location_kinds() and kind in Node.Kind.location_kinds()
+    ):
+        raise NetworkImportError(
+            line=line,
+            column="code",
+            problem=_("code %(code)s already belongs to a %(kind)s")
+            % {"code": code, "kind": node.get_kind_display()},
+        )
+    before = {f: getattr(node, f) for f in _COMPARED}
+    for name, value in values.items():
+        setattr(node, name, value)
+    after = {f: getattr(node, f) for f in _COMPARED}
+    if before == after:
+        result.unchanged[kind] += 1
+        return node
+    _check_parent(node, line)
+    node.save()
+    result.updated[kind] += 1
+    return node
+
+
+def _check_parent(node, line):
+    from django.core.exceptions import ValidationError
+
+    try:
+        node.clean()
+    except ValidationError as exc:
+        raise NetworkImportError(
+            line=line, column="kind", problem="; ".join(exc.messages)
+        ) from None
+
+
+@transaction.atomic
+def import_network(*, file=None, rows=None, by, now=None, network_code=None, network_name=None):
+    """Load or update the network tree from a CSV (a path, an open text file, or ``rows``:
+    a list of dicts keyed by column name). One transaction: a refused file changes nothing.
+
+    Nodes are matched by code, so importing the same file twice changes nothing and an
+    edited file (renamed branch with an explicit ``code``, moved coordinates, a branch
+    that moved to another organisation) updates the tree in place. Nodes missing from
+    the file are left alone. Raises NetworkImportError naming the line and the column.
+    """
+    parsed = _validate(file, rows)
+    result = ImportResult(rows=len(parsed))
+    codes = (
+        {r.code for r in parsed}
+        | {r.organisation_code for r in parsed}
+        | {r.poi_code for r in parsed}
+    )
+    existing = {n.code: n for n in Node.objects.filter(code__in=codes - {""})}
+
+    network = Node.objects.select_for_update().filter(kind=Node.Kind.NETWORK).first()
+    if network is None:
+        network = Node(
+            kind=Node.Kind.NETWORK,
+            code=network_code or DEFAULT_NETWORK_CODE,
+            name=network_name or DEFAULT_NETWORK_NAME,
+        )
+        if Node.objects.filter(code=network.code).exists():
+            raise NetworkImportError(
+                line=1,
+                column="-",
+                problem=_("the network code %(code)s is taken") % {"code": network.code},
+            )
+        network.save()
+        result.created[Node.Kind.NETWORK] += 1
+    else:
+        changed = False
+        if network_code and network.code != network_code:
+            network.code, changed = network_code, True
+        if network_name and network.name != network_name:
+            network.name, changed = network_name, True
+        if changed:
+            network.save()
+            result.updated[Node.Kind.NETWORK] += 1
+        else:
+            result.unchanged[Node.Kind.NETWORK] += 1
+    result.network = network
+
+    # POIs and organisations: one node each, described by their first row (organisations
+    # by their main branch's row when there is one).
+    poi_rows, org_rows = {}, {}
+    for row in parsed:
+        if row.poi_code:
+            poi_rows.setdefault(row.poi_code, []).append(row)
+        if row.kind in Node.Kind.lending_kinds():
+            org_rows.setdefault(row.organisation_code, []).append(row)
+
+    done = set()
+    for poi_code, group in poi_rows.items():
+        provinces = {r.province for r in group}
+        _upsert(
+            poi_code,
+            {
+                "kind": Node.Kind.POI,
+                "parent": network,
+                "name": group[0].poi,
+                "province": provinces.pop() if len(provinces) == 1 else "",
+            },
+            line=group[0].line,
+            result=result,
+            existing=existing,
+        )
+        done.add(poi_code)
+    for org_code, group in org_rows.items():
+        lead = next((r for r in group if r.kind == Node.Kind.MAIN_BRANCH), group[0])
+        if org_code in done:
+            raise NetworkImportError(
+                line=lead.line,
+                column="organisation",
+                problem=_("code %(code)s is also a POI's code") % {"code": org_code},
+            )
+        _upsert(
+            org_code,
+            {
+                "kind": Node.Kind.ORGANISATION,
+                "parent": existing[lead.poi_code],
+                "name": lead.organisation,
+                "province": lead.province,
+                "town": lead.town,
+            },
+            line=lead.line,
+            result=result,
+            existing=existing,
+        )
+        done.add(org_code)
+
+    for row in parsed:
+        if row.code in done:
+            raise NetworkImportError(
+                line=row.line,
+                column="code",
+                problem=_("code %(code)s is also an organisation's or POI's code")
+                % {"code": row.code},
+            )
+        if row.kind in Node.Kind.lending_kinds():
+            parent = existing[row.organisation_code]
+        elif row.poi.lower() == NATIONAL:
+            parent = network
+        else:
+            parent = existing[row.poi_code]
+        _upsert(
+            row.code,
+            {
+                "kind": row.kind,
+                "parent": parent,
+                "name": row.branch,
+                "province": row.province,
+                "town": row.town,
+                "address": row.address,
+                "postcode": row.postcode,
+                "latitude": row.lat,
+                "longitude": row.lon,
+                "population": row.population,
+                "source_note": row.confidence,
+            },
+            line=row.line,
+            result=result,
+            existing=existing,
+        )
+        result.codes.append(row.code)
+
+    if result.changed:
+        record_event(
+            "network.imported",
+            subject=network,
+            by=by,
+            now=now,
+            rows=result.rows,
+            created=dict(result.created),
+            updated=dict(result.updated),
+        )
+    return result
