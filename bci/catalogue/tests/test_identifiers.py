@@ -24,7 +24,8 @@ def test_wrong_check_digit_or_shape_is_not_a_ppn(ppn):
 
 def test_ppn_check_digit_ten_is_written_x():
     # find eight digits whose check is 10: brute force the first few candidates
-    first8 = next(f"{n:08d}" for n in range(10_000_000, 10_100_000) if ppn_check_digit(f"{n:08d}") == "X")
+    candidates = (f"{n:08d}" for n in range(10_000_000, 10_100_000))
+    first8 = next(c for c in candidates if ppn_check_digit(c) == "X")
     assert is_valid_ppn(first8 + "X") and is_valid_ppn(first8 + "x")
     assert not is_valid_ppn(first8 + "0")
 

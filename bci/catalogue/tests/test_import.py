@@ -8,7 +8,7 @@ from bci.catalogue.errors import ImportOptionsInvalid
 from bci.catalogue.models import Identifier, ImportRun, IndexQueue, Item, MergeLog, Record
 from bci.catalogue.services import import_marc_file
 
-from .marc_samples import UVA, uva_bytes, utf8_record, write
+from .marc_samples import UVA, utf8_record, uva_bytes, write
 
 
 def live():
@@ -67,10 +67,14 @@ def write_tmp(data, name="f.mrc"):
 
 
 def test_same_title_from_two_libraries_is_one_record_with_both_libraries_items(net, tmp_path):
-    a = utf8_record("De avonden", author="Reve, Gerard", isbn="9789023416510",
-                    barcodes=["A0001"])
-    b = utf8_record("De avonden", author="Reve, Gerard", isbn="90-234-1651-0",
-                    barcodes=["B0001", "B0002"], extra=[])
+    a = utf8_record("De avonden", author="Reve, Gerard", isbn="9789023416510", barcodes=["A0001"])
+    b = utf8_record(
+        "De avonden",
+        author="Reve, Gerard",
+        isbn="90-234-1651-0",
+        barcodes=["B0001", "B0002"],
+        extra=[],
+    )
     import_marc_file(paths=[write(tmp_path, "a.mrc", a.as_marc())], library=net.lib_a)
     import_marc_file(paths=[write(tmp_path, "b.mrc", b.as_marc())], library=net.lib_b)
     record = live().get()
@@ -85,8 +89,12 @@ def test_duplicate_barcode_is_refused_per_item_not_per_record(net, tmp_path):
     report = import_marc_file(paths=[write(tmp_path, "d.mrc", data)], library=net.lib_a)
     assert report.created == 2 and report.items_added == 2
     assert report.items_rejected == [
-        {"file": str(tmp_path / "d.mrc"), "record": 2, "barcode": "DUP1",
-         "reason": "barcode appears twice in this import"}
+        {
+            "file": str(tmp_path / "d.mrc"),
+            "record": 2,
+            "barcode": "DUP1",
+            "reason": "barcode appears twice in this import",
+        }
     ]
     assert Item.objects.get(barcode="DUP1").record.title == "Max Havelaar"
     # a barcode already in another library's hands
@@ -101,8 +109,9 @@ def test_branch_map_and_default_branch(net, tmp_path):
     rec2 = utf8_record("Titel twee", author="Ander, Iemand", barcodes=["M2"], branch="ELDERS")
     rec3 = utf8_record("Titel drie", author="Derde, Iemand", barcodes=["M3"], branch="a-1")
     path = write(tmp_path, "m.mrc", rec1.as_marc() + rec2.as_marc() + rec3.as_marc())
-    import_marc_file(paths=[path], library=net.lib_a, branch_map={"NOORD": "A-2"},
-                     default_branch="A-2")
+    import_marc_file(
+        paths=[path], library=net.lib_a, branch_map={"NOORD": "A-2"}, default_branch="A-2"
+    )
     homes = dict(Item.objects.values_list("barcode", "home_branch__code"))
     assert homes == {"M1": "A-2", "M2": "A-2", "M3": "A-1"}
 

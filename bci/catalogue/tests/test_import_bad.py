@@ -12,7 +12,7 @@ from bci.catalogue.marc.reading import read_records
 from bci.catalogue.models import ImportRun, Item, Record
 from bci.catalogue.services import import_marc_file
 
-from .marc_samples import DUTCH_XML, uva_chunks, utf8_record, write
+from .marc_samples import DUTCH_XML, utf8_record, uva_chunks, write
 
 pytestmark = pytest.mark.django_db
 
@@ -53,8 +53,9 @@ def test_wrong_record_length_rejects_that_record_only(net, tmp_path, delta):
     report = run(net, tmp_path, b"".join(chunks))
     rejected = only_rejection(report)
     assert rejected["record"] == 5 and rejected["offset"] == offsets(chunks)[4]
-    assert f"record length in the leader is {real + delta} but the record is {real}" == (
-        rejected["reason"]
+    assert (
+        f"record length in the leader is {real + delta} but the record is {real}"
+        == (rejected["reason"])
     )
     assert report.created + report.merged == 9
     assert Item.objects.filter(barcode="X000911909").exists()  # record 2 is fine
@@ -90,7 +91,7 @@ def test_bad_directory_rejects_that_record_only(net, tmp_path, surgery, reason):
 def test_invalid_utf8_rejects_that_record_only(net, tmp_path):
     good = utf8_record("Het gouden ei", author="Krabbé, Tim", barcodes=["U1"]).as_marc()
     bad = utf8_record("Het zilveren ei", author="Krabbé, Tim", barcodes=["U2"]).as_marc()
-    bad = bad.replace("zilveren".encode(), b"zil\xff\xferen")  # same length
+    bad = bad.replace(b"zilveren", b"zil\xff\xferen")  # same length
     report = run(net, tmp_path, good + bad)
     rejected = only_rejection(report)
     assert rejected["record"] == 2 and rejected["offset"] == len(good)
