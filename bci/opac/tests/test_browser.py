@@ -57,3 +57,17 @@ def test_search_refine_open_record_and_see_copies(live_server, browser_page, net
     expect(a2).to_contain_text("Aanwezig")
     expect(a2).to_contain_text("Uitgeleend")
     expect(page.locator('tbody[data-branch="B-1"]')).to_contain_text("Onderweg")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_api_docs_render_the_catalogue_endpoints(live_server, browser_page, settings):
+    """Swagger UI from django-ninja's own static files (no CDN): needs "ninja" installed."""
+    from playwright.sync_api import expect
+
+    if "ninja" not in settings.INSTALLED_APPS:
+        settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "ninja"]
+    page = browser_page
+    page.goto(live_server.url + "/api/v1/docs")
+    expect(page.get_by_text("/api/v1/catalogue/records/{record_id}")).to_be_visible()
+    expect(page.get_by_text("/api/v1/catalogue/items/{barcode}")).to_be_visible()
