@@ -82,19 +82,15 @@ def build_document(data: RecordData) -> tantivy.Document:
         doc.add_text(S.TITLE, title)
     for a in authors:
         doc.add_text(S.AUTHOR, a)
-        doc.add_text(S.FACET_FIELDS["author"], a)
     for s in subjects:
         doc.add_text(S.SUBJECT, s)
-        doc.add_text(S.FACET_FIELDS["subject"], s)
     for text in (title, *authors, data.series, *subjects, data.publisher, data.classification):
         if text:
             doc.add_text(S.ALL, text)
-    if data.year:
-        doc.add_integer(S.YEAR, int(data.year))
-    for name in ("material_type", "language", "audience"):
-        value = getattr(data, name)
-        if value:
-            doc.add_text(S.FACET_FIELDS[name], value)
+    doc.add_integer(S.YEAR, int(data.year or 0))
+    doc.add_integer(S.YEAR_ASC, int(data.year or S.UNKNOWN_YEAR_LAST))
+    for name in S.SINGLE_VALUED:
+        doc.add_text(S.FACET_FIELDS[name], getattr(data, name) or S.EMPTY)
     idents = {normalise_identifier(v) for _, v in data.identifiers}
     libraries, available_at = set(), set()
     for item in data.items:
@@ -106,12 +102,33 @@ def build_document(data: RecordData) -> tantivy.Document:
     for v in sorted(idents):
         if v:
             doc.add_text(S.IDENT, v)
-    for v in sorted(libraries):
-        doc.add_text(S.FACET_FIELDS["library"], v)
-    for v in sorted(available_at):
-        doc.add_text(S.FACET_FIELDS["available_at"], v)
+    values = {
+        "author": authors,
+        "subject": subjects,
+        "library": sorted(libraries),
+        "available_at": sorted(available_at),
+    }
+    for facet, vals in values.items():
+        _add_multi(doc, facet, [v for v in vals if v])
     doc.add_text(S.SORT_TITLE, S.sort_key(data.title))
     return doc
+
+
+def _clean(value):
+    return value.replace(S.SEP, " ").replace(S.EMPTY, " ")[:200]
+
+
+def _add_multi(doc, facet, values):
+    """A multi-valued facet: every value in the filter field; for counting, the first K
+    values in the slot columns and the rest joined in the overflow column."""
+    values = [_clean(v) for v in values]
+    for v in values:
+        doc.add_text(S.FACET_FIELDS[facet], v)
+    slots = S.slot_fields(facet)
+    for i, field_name in enumerate(slots):
+        doc.add_text(field_name, values[i] if i < len(values) else S.EMPTY)
+    rest = values[len(slots) :]
+    doc.add_text(S.overflow_field(facet), S.SEP.join(rest) if rest else S.EMPTY)
 
 
 def _chunks(seq, n):

@@ -35,7 +35,7 @@ class CatalogueIndex:
         self.index.reload()
 
     @contextmanager
-    def writer(self, *, heap_size=64_000_000, num_threads=1, wait=10.0):
+    def writer(self, *, heap_size=16_000_000, num_threads=1, wait=10.0):
         """Hold the writer: a thread lock in this process plus tantivy's lock file across
         processes (retried for ``wait`` seconds). Commit inside; uncommitted work is rolled
         back. Readers of this handle are reloaded after the block."""

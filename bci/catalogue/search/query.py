@@ -152,31 +152,41 @@ def _tokens(text):
     return [(t.position, t.text) for t in S.analyzer.pre_tokenize(text).tokens]
 
 
+VARIANT_WEIGHT = 0.5
+VARIANT_MIN_CHARS = 4
+
+
 def _variants(word, stem):
-    """The stem plus the stems of the word's plural/singular neighbour.
+    """The stem plus the stem of the word's singular/plural neighbour, for -s words.
 
     Dutch Snowball drops a final -s after a consonant ("fiets" -> "fiet") but stems the
-    plural to the full word ("fietsen" -> "fiets"); adding and removing "-en" before
-    stemming bridges the two without changing the index.
+    plural to the full word ("fietsen" -> "fiets"), so singular and plural miss each other.
+    For a word ending in -s we add the stem of word+"en"; for one ending in -sen the stem
+    of the word without "en". Variants score at half weight and must be 4+ characters
+    ("jansen" does not also find "jan").
     """
-    out = [stem]
+    out = [(stem, 1.0)]
     folded = S.fold(word)
-    candidates = [folded + "en"]
-    if folded.endswith("en") and len(folded) > 4:
+    if not folded.isalpha():
+        return out
+    candidates = []
+    if folded.endswith("s"):
+        candidates.append(folded + "en")
+    elif folded.endswith("sen") and len(folded) > 5:
         candidates.append(folded[:-2])
     for c in candidates:
         toks = S.analyzer.analyze(c)
-        if len(toks) == 1 and toks[0] not in out:
-            out.append(toks[0])
+        if len(toks) == 1 and len(toks[0]) >= VARIANT_MIN_CHARS and toks[0] != stem:
+            out.append((toks[0], VARIANT_WEIGHT))
     return out
 
 
 def _field_terms(fields, terms):
     subs = []
     for f in fields:
-        for t in terms:
+        for t, weight in terms:
             q = Query.term_query(S.schema, f, t, index_option="position")
-            boost = S.BOOSTS.get(f, 1.0)
+            boost = S.BOOSTS.get(f, 1.0) * weight
             subs.append((Occur.Should, Query.boost_query(q, boost) if boost != 1.0 else q))
     return subs[0][1] if len(subs) == 1 else Query.boolean_query(subs)
 
@@ -201,7 +211,7 @@ def _clause_query(clause: Clause, *, fuzzy: bool):
             subs.append((Occur.Should, Query.boost_query(q, b) if b != 1.0 else q))
         return subs[0][1] if len(subs) == 1 else Query.boolean_query(subs)
     stem = toks[0][1]
-    terms = [stem] if clause.phrase else _variants(clause.text, stem)
+    terms = [(stem, 1.0)] if clause.phrase else _variants(clause.text, stem)
     exact = _field_terms(fields, terms)
     if not fuzzy or clause.phrase or len(S.fold(clause.text)) < FUZZY_MIN_CHARS:
         return exact

@@ -38,8 +38,9 @@ def _year_filter(value):
     if m.group(3):
         lo = hi = int(m.group(3))
     else:
-        lo = int(m.group(1)) if m.group(1) else 0
+        lo = int(m.group(1)) if m.group(1) else 1
         hi = int(m.group(2)) if m.group(2) else 9999
+    lo = max(lo, 1)  # 0 stands for "no year"
     if lo > hi:
         return None
     return Query.range_query(S.schema, S.YEAR, FieldType.Integer, lo, hi)
@@ -83,47 +84,124 @@ def combine(text_query, filters):
     return Query.boolean_query(clauses)
 
 
-def _terms_agg(field, size, segment_size):
-    return {"terms": {"field": field, "size": size, "segment_size": segment_size}}
+def _terms(field, size, segment_size=None, include=None):
+    spec = {"field": field, "size": size, "segment_size": segment_size or max(size * 10, 100)}
+    if include is not None:
+        spec["include"] = include
+    return {"terms": spec}
+
+
+def _buckets(raw, key):
+    return raw.get(key, {}).get("buckets", [])
+
+
+def _complete(raw, key):
+    """True when a terms aggregation listed every value with its exact count."""
+    agg = raw.get(key, {})
+    return not agg.get("sum_other_doc_count", 0) and not agg.get("doc_count_error_upper_bound", 0)
+
+
+def _overflow_counts(raw, key, counts):
+    for b in _buckets(raw, key):
+        if b["key"] != S.EMPTY:
+            for v in b["key"].split(S.SEP):
+                counts[v] = counts.get(v, 0) + b["doc_count"]
 
 
 def facet_counts(searcher, query, names=FACETS):
     """Exact counts per facet value for the documents matching ``query``.
 
-    Terms aggregations over the fast fields; a top-N facet whose merged result admits an
-    error (``doc_count_error_upper_bound`` > 0) is recounted with every segment's full list.
+    Terms aggregations over dense single-valued fast columns (see schema.SLOTS), in one
+    pass. Facets listing every value (all but author/subject) are exact when each column
+    is complete; an incomplete one is recounted with unlimited segment lists. For the
+    top-N facets (author, subject) the first pass yields candidates (top 5N per slot) and
+    a second pass counts exactly those (``include``) in every slot; the overflow column is
+    always counted completely. The N shown are the best of the 3N best-looking candidates.
     """
     aggs = {}
     for name in names:
         if name == "year":
-            aggs[name] = {
+            aggs["year"] = {
                 "histogram": {"field": S.YEAR, "interval": YEAR_BUCKET, "min_doc_count": 1}
             }
+        elif name in S.SINGLE_VALUED:
+            aggs[name] = _terms(S.FACET_FIELDS[name], FACET_SIZE_ALL, 2**31 - 1)
         else:
-            size = FACET_SIZE.get(name, FACET_SIZE_ALL)
-            aggs[name] = _terms_agg(S.FACET_FIELDS[name], size, max(size * 20, 200))
-    raw = searcher.aggregate(query, aggs)
+            top = FACET_SIZE.get(name)
+            size = top * 5 if top else FACET_SIZE_ALL
+            seg = top * 50 if top else 2**31 - 1
+            for f in S.slot_fields(name):
+                aggs[f] = _terms(f, size, seg)
+            aggs[S.overflow_field(name)] = _terms(S.overflow_field(name), 5000, 2**31 - 1)
+    raw = searcher.aggregate(query, aggs) if aggs else {}
+    # Columns whose every value is needed: recount any that came back incomplete.
     redo = {
-        name: _terms_agg(S.FACET_FIELDS[name], FACET_SIZE.get(name, FACET_SIZE_ALL), 2**31 - 1)
-        for name in names
-        if name != "year" and raw.get(name, {}).get("doc_count_error_upper_bound", 0)
+        key: _terms(spec["terms"]["field"], 2**20, 2**31 - 1)
+        for key, spec in aggs.items()
+        if "terms" in spec and spec["terms"]["segment_size"] == 2**31 - 1
+        if not _complete(raw, key)
     }
     if redo:
         raw.update(searcher.aggregate(query, redo))
     out = {}
+    second = {}
     for name in names:
-        buckets = raw.get(name, {}).get("buckets", [])
         if name == "year":
             pairs = [
                 (f"{int(b['key'])}-{int(b['key']) + YEAR_BUCKET - 1}", b["doc_count"])
-                for b in buckets
-                if b["doc_count"]
+                for b in _buckets(raw, "year")
+                if b["doc_count"] and b["key"] >= YEAR_BUCKET
             ]
-            pairs.sort(key=lambda kv: kv[0], reverse=True)
-        else:
-            pairs = [(b["key"], b["doc_count"]) for b in buckets if b["doc_count"]]
+            out[name] = sorted(pairs, reverse=True)
+            continue
+        counts = {}
+        keys = [S.FACET_FIELDS[name]] if name in S.SINGLE_VALUED else S.slot_fields(name)
+        for key in keys:
+            for b in _buckets(raw, key):
+                if b["key"] != S.EMPTY:
+                    counts[b["key"]] = counts.get(b["key"], 0) + b["doc_count"]
+        if name not in S.SINGLE_VALUED:
+            ofield = S.overflow_field(name)
+            _overflow_counts(raw, ofield, counts)
+        top = FACET_SIZE.get(name)
+        if top:
+            candidates = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: top * 3]
+            second[name] = [k for k, _ in candidates]
+        out[name] = counts
+    if second:
+        out.update(_exact_top(searcher, query, second, raw))
+    result = {}
+    for name in names:
+        pairs = out[name] if name == "year" else list(out[name].items())
+        if name != "year":
             pairs.sort(key=lambda kv: (-kv[1], kv[0]))
-        out[name] = pairs
+            if FACET_SIZE.get(name):
+                pairs = pairs[: FACET_SIZE[name]]
+        result[name] = [(k, int(c)) for k, c in pairs if c]
+    return result
+
+
+def _exact_top(searcher, query, candidates, first_raw):
+    """Exact counts of the candidate values of top-N facets: every slot column restricted
+    to the candidates (``include``), plus the overflow column of the first pass."""
+    aggs = {}
+    for name, values in candidates.items():
+        if values:
+            for f in S.slot_fields(name):
+                aggs[f] = _terms(f, len(values), 2**31 - 1, include=values)
+    raw = searcher.aggregate(query, aggs) if aggs else {}
+    out = {}
+    for name, values in candidates.items():
+        counts = dict.fromkeys(values, 0)
+        for f in S.slot_fields(name):
+            for b in _buckets(raw, f):
+                if b["key"] in counts:
+                    counts[b["key"]] += b["doc_count"]
+        over = {}
+        _overflow_counts(first_raw, S.overflow_field(name), over)
+        for v in values:
+            counts[v] += over.get(v, 0)
+        out[name] = counts
     return out
 
 
@@ -159,7 +237,7 @@ def run_search(
     query = combine(Q.build_query(parsed), fq)
     kwargs = {"limit": per_page, "offset": (page - 1) * per_page, "count": True}
     if sort == "year":
-        kwargs.update(order_by_field=S.YEAR, order=Order.Asc)
+        kwargs.update(order_by_field=S.YEAR_ASC, order=Order.Asc)
     elif sort == "-year":
         kwargs.update(order_by_field=S.YEAR, order=Order.Desc)
     elif sort == "title":

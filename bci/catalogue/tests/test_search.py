@@ -236,6 +236,21 @@ def _db_facets(records, net):
 
 
 def test_facet_counts_are_exact(books, net):
+    # More authors, subjects and branches than the facet slot columns hold.
+    make_record(
+        "Verzamelde verhalen",
+        authors=["Bakker, Kees", "Jansen, Piet", "Vries, Anna de", "Mulisch, Harry"],
+        subjects=["Zee", "Fietsen", "Verhalen", "Nederland", "Humor"],
+        year=2020,
+        items=[
+            ("B8", net.lib_a, net.a1, "available"),
+            ("B9", net.lib_a, net.a2, "available"),
+            ("B10", net.lib_b, net.b1, "available"),
+            ("B11", net.lib_c, net.c1, "available"),
+            ("B12", net.lib_c, net.c1, "withdrawn"),
+        ],
+    )
+    index_pending()
     result = search("")
     assert result.total == Record.objects.count()
     got = {k: dict(v) for k, v in result.facets.items()}
