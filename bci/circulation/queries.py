@@ -1,0 +1,139 @@
+"""Circulation reads worth a name."""
+
+from decimal import Decimal
+
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from bci.catalogue.models import Item
+from bci.organisations.models import Node
+from bci.organisations.queries import next_open_day
+from bci.patrons.queries import patron_blocks
+
+from .models import Hold, Loan, LoanRule
+from .policies import due_date, fees_block, resolve_rule
+
+BLOCK_FEES = "fees_over_limit"
+
+
+def rules_for(node, category, material_type):
+    """The resolved loan terms on ``node`` (nearest ancestor wins) for ``category`` x
+    ``material_type``; ``material_type`` None gives the patron-wide terms (max items)."""
+    types = [""] if material_type is None else ["", material_type]
+    rows = list(
+        LoanRule.objects.filter(
+            node_id__in=node.ancestor_ids(),
+            patron_category__in=["", category or ""],
+            material_type__in=types,
+        ).annotate(node_depth=F("node__depth"))
+    )
+    return resolve_rule(rows, category=category or "", material_type=material_type)
+
+
+def open_day_function(branch):
+    """day -> the first day on or after it that ``branch`` is open (None: no calendar)."""
+    return lambda day: next_open_day(branch, day, include_start=True)
+
+
+def due_date_at(branch, today, period_days):
+    return due_date(today, period_days, open_day_function(branch))
+
+
+def outstanding_fees(patron):
+    total = patron.fees.filter(settled_at__isnull=True).aggregate(
+        owed=Coalesce(Sum(F("amount") - F("paid") - F("waived")), Decimal("0"))
+    )["owed"]
+    return Decimal(total).quantize(Decimal("0.01"))
+
+
+def all_blocks(patron, today, *, node=None):
+    """[(code, message)] of everything that stops ``patron`` borrowing at ``node``
+    (manual blocks, expired membership, fees at or over the limit)."""
+    blocks = patron_blocks(patron, today)
+    rule = rules_for(node or patron.home_organisation, patron.category.code, None)
+    owed = outstanding_fees(patron)
+    if fees_block(owed, rule.fee_block_limit):
+        blocks.append(
+            (
+                BLOCK_FEES,
+                _("The patron owes EUR %(owed)s; borrowing stops at EUR %(limit)s.")
+                % {"owed": owed, "limit": rule.fee_block_limit},
+            )
+        )
+    return blocks
+
+
+def active_loans(patron):
+    return (
+        Loan.objects.filter(patron=patron, ended_at__isnull=True)
+        .select_related("item", "item__record", "branch")
+        .order_by("due_date", "id")
+    )
+
+
+def overdue_loans(today, *, within=None):
+    qs = Loan.objects.filter(ended_at__isnull=True, due_date__lt=today).select_related(
+        "item", "patron", "branch"
+    )
+    if within is not None:
+        qs = qs.filter(branch__path__startswith=within.path)
+    return qs
+
+
+def active_holds(patron):
+    return (
+        Hold.objects.filter(patron=patron, status__in=Hold.ACTIVE_STATUSES)
+        .select_related("record", "pickup_branch", "copy")
+        .order_by("placed_at", "id")
+    )
+
+
+def hold_queue(record):
+    """Active holds on ``record`` in queue order (first come, first served)."""
+    return (
+        Hold.objects.filter(record=record, status__in=Hold.ACTIVE_STATUSES)
+        .select_related("patron", "pickup_branch", "copy")
+        .order_by("placed_at", "id")
+    )
+
+
+def item_location(item):
+    return item.current_location or item.home_branch
+
+
+def pick_list(branch):
+    """The kastlijst: copies standing at ``branch`` that the targeter assigned to waiting
+    holds, with the reason, in shelf order. Staff pull them and scan them in."""
+    return (
+        Hold.objects.filter(
+            status=Hold.Status.WAITING,
+            copy__isnull=False,
+            copy__status=Item.Status.AVAILABLE,
+        )
+        .filter(
+            Q(copy__current_location=branch)
+            | Q(copy__current_location__isnull=True, copy__home_branch=branch)
+        )
+        .select_related("copy", "record", "pickup_branch")
+        .order_by("copy__shelf_code", "copy__call_number", "placed_at", "id")
+    )
+
+
+def hold_shelf(branch):
+    return (
+        Hold.objects.filter(status=Hold.Status.READY, pickup_branch=branch)
+        .select_related("copy", "record", "patron")
+        .order_by("shelf_until", "patron__last_name", "id")
+    )
+
+
+def expired_on_shelf(today, *, branch=None):
+    qs = Hold.objects.filter(status=Hold.Status.READY, shelf_until__lt=today)
+    if branch is not None:
+        qs = qs.filter(pickup_branch=branch)
+    return qs
+
+
+def lending_locations():
+    return Node.objects.branches().active()

@@ -1,0 +1,249 @@
+"""The targeter: which copy serves which waiting hold.
+
+Runs incrementally, inside the caller's transaction, whenever something changes the
+picture for one record (a hold placed or cancelled, a copy returned, reshelved, lost or
+found); ``retarget_all`` re-optimises everything for recovery (``bci retarget-holds``).
+
+For one record, waiting holds are served first come, first served: the oldest hold picks
+its best copy among all available copies not captured by another hold, then the next
+one, and so on, so an older hold is never starved by a newer one. No candidate limit.
+"Best" is the lowest score (policies.copy_score): the estimated days until the copy
+stands on the pick-up shelf, a penalty per transport tier (same branch < same
+organisation < same POI < other POI), the distance, and the number of copies already on
+the source branch's pick list (spreads work across libraries). Weights come from the
+``circulation.targeter_weights`` setting (nearest ancestor of the pick-up branch wins).
+A hold keeps its current copy unless another is better by more than ``switch_margin``,
+so pick lists do not churn.
+"""
+
+from django.conf import settings
+from django.db.models import Count
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from bci.catalogue.models import Item
+from bci.core.events import record_event
+from bci.organisations.models import Node
+from bci.organisations.queries import next_open_day, resolve_setting
+
+from . import policies
+from .models import Hold
+
+WEIGHTS_SETTING = "circulation.targeter_weights"
+VAN_DAYS_SETTING = "logistics.van_weekdays"
+DEFAULT_SWITCH_MARGIN = 5.0
+BIG_BRANCH_KINDS = ("main", "branch")
+
+
+class Context:
+    """Per-run caches of node facts (calendars, van days, tree relations)."""
+
+    def __init__(self, today):
+        self.today = today
+        self._nodes = {}
+        self._open = {}
+        self._van = {}
+        self._weights = {}
+        self._picks = None
+        self._base = {}
+
+    def node(self, node_id):
+        node = self._nodes.get(node_id)
+        if node is None:
+            node = Node.objects.get(pk=node_id)
+            org, poi = node.organisation, node.poi
+            node.org_id = org.pk if org else None
+            node.poi_id = poi.pk if poi else None
+            self._nodes[node_id] = node
+        return node
+
+    def open_day(self, node_id, day):
+        key = (node_id, day)
+        if key not in self._open:
+            self._open[key] = next_open_day(self.node(node_id), day, include_start=True) or day
+        return self._open[key]
+
+    def van_days(self, node_id):
+        if node_id not in self._van:
+            node = self.node(node_id)
+            default = [0, 1, 2, 3, 4] if node.kind in BIG_BRANCH_KINDS else [1, 3]
+            self._van[node_id] = set(resolve_setting(node, VAN_DAYS_SETTING, default))
+        return self._van[node_id]
+
+    def weights(self, node_id):
+        if node_id not in self._weights:
+            custom = resolve_setting(self.node(node_id), WEIGHTS_SETTING, {}) or {}
+            self._weights[node_id] = {**policies.DEFAULT_WEIGHTS, **custom}
+        return self._weights[node_id]
+
+    def picks(self, node_id):
+        """Copies on ``node_id``'s pick list (loaded once for all branches, kept current)."""
+        if self._picks is None:
+            rows = (
+                Hold.objects.filter(status=Hold.Status.WAITING, copy__isnull=False)
+                .values("copy__current_location", "copy__home_branch")
+                .annotate(n=Count("id"))
+            )
+            self._picks = {}
+            for row in rows:
+                where = row["copy__current_location"] or row["copy__home_branch"]
+                self._picks[where] = self._picks.get(where, 0) + row["n"]
+        return self._picks.get(node_id, 0)
+
+    def add_pick(self, node_id, delta):
+        self.picks(node_id)
+        self._picks[node_id] = self._picks.get(node_id, 0) + delta
+
+    def base(self, source_id, dest_id):
+        """(score without load, arrival day, km, relation) for a copy at source."""
+        key = (source_id, dest_id)
+        if key not in self._base:
+            src, dst = self.node(source_id), self.node(dest_id)
+            rel = policies.relation(
+                src.path, src.org_id, src.poi_id, dst.path, dst.org_id, dst.poi_id
+            )
+            arrival = policies.estimate_arrival(
+                today=self.today,
+                rel=rel,
+                pull_day=self.open_day(source_id, self.today),
+                source_van_days=self.van_days(source_id),
+                dest_van_days=self.van_days(dest_id),
+                dest_open_day=lambda day: self.open_day(dest_id, day),
+            )
+            km = policies.haversine_km(src.latitude, src.longitude, dst.latitude, dst.longitude)
+            weights = self.weights(dest_id)
+            score = policies.copy_score(
+                arrival=arrival, today=self.today, rel=rel, km=km, picks=0, weights=weights
+            )
+            self._base[key] = (score, arrival, km, rel)
+        return self._base[key]
+
+    def score(self, source_id, dest_id):
+        base, arrival, km, rel = self.base(source_id, dest_id)
+        return base + self.picks(source_id) * self.weights(dest_id)["per_pick"], arrival, km, rel
+
+
+def location_id(item):
+    return item.current_location_id or item.home_branch_id
+
+
+def reason_text(ctx, source_id, arrival, km, rel):
+    with translation.override(settings.LANGUAGE_CODE):
+        name = ctx.node(source_id).name
+        if rel == policies.SAME_BRANCH:
+            return _("on the shelf at the pick-up branch %(branch)s") % {"branch": name}
+        return _("available at %(branch)s, arrives %(day)s, %(km)s km") % {
+            "branch": name,
+            "day": formats.date_format(arrival, "D j b"),
+            "km": round(km),
+        }
+
+
+def retarget_record(record_id, *, now=None, by=None, ctx=None):
+    """(Re)assign available copies of ``record_id`` to its waiting holds. Call inside a
+    transaction; locks the waiting holds. Returns the number of holds whose copy changed."""
+    now = now or timezone.now()
+    ctx = ctx or Context(timezone.localdate(now))
+    holds = list(
+        Hold.objects.select_for_update()
+        .filter(record_id=record_id, status=Hold.Status.WAITING)
+        .order_by("placed_at", "id")
+    )
+    if not holds:
+        return 0
+    captured = set(
+        Hold.objects.filter(
+            copy__record_id=record_id, status__in=[Hold.Status.IN_TRANSIT, Hold.Status.READY]
+        ).values_list("copy_id", flat=True)
+    )
+    # copies of this record promised to waiting holds of another record (item-level holds
+    # that survived a merge) stay theirs
+    foreign = set(
+        Hold.objects.filter(copy__record_id=record_id, status=Hold.Status.WAITING)
+        .exclude(record_id=record_id)
+        .values_list("copy_id", flat=True)
+    )
+    items = {
+        item.id: item
+        for item in Item.objects.filter(record_id=record_id, status=Item.Status.AVAILABLE).only(
+            "id", "current_location_id", "home_branch_id", "record_id", "status"
+        )
+        if item.id not in captured and item.id not in foreign
+    }
+    for hold in holds:  # this record's current assignments leave the load count
+        if hold.copy_id in items:
+            ctx.add_pick(location_id(items[hold.copy_id]), -1)
+    pool = set(items)
+    changes = []
+    for hold in holds:
+        options = pool if not hold.item_id else pool & {hold.item_id}
+        best, best_score, best_facts = None, None, None
+        margin = ctx.weights(hold.pickup_branch_id).get("switch_margin", DEFAULT_SWITCH_MARGIN)
+        for item_id in sorted(options):
+            score, arrival, km, rel = ctx.score(location_id(items[item_id]), hold.pickup_branch_id)
+            if item_id == hold.copy_id:
+                score -= margin
+            if best_score is None or score < best_score:
+                best, best_score, best_facts = item_id, score, (arrival, km, rel)
+        if best is not None:
+            pool.discard(best)
+            ctx.add_pick(location_id(items[best]), +1)
+        if best != hold.copy_id:
+            changes.append((hold, best, best_score, best_facts))
+    if not changes:
+        return 0
+    Hold.objects.filter(pk__in=[h.pk for h, *_ in changes]).update(copy=None)
+    for hold, best, score, facts in changes:
+        old = hold.copy_id
+        hold.copy_id = best
+        if best is None:
+            hold.copy_reason, hold.copy_score, hold.copy_assigned_at = "", None, None
+        else:
+            arrival, km, rel = facts
+            hold.copy_reason = reason_text(ctx, location_id(items[best]), arrival, km, rel)[:200]
+            hold.copy_score = score
+            hold.copy_assigned_at = now
+        hold.save(update_fields=["copy", "copy_reason", "copy_score", "copy_assigned_at"])
+        record_event(
+            "hold.copy_assigned" if best else "hold.copy_released",
+            subject=hold,
+            by=by,
+            now=now,
+            old_item=old,
+            item=best,
+            reason=hold.copy_reason,
+        )
+    return len(changes)
+
+
+def records_with_waiting_holds():
+    return (
+        Hold.objects.filter(status=Hold.Status.WAITING)
+        .values_list("record_id", flat=True)
+        .order_by("record_id")
+        .distinct()
+    )
+
+
+def retarget_all(*, now=None, by=None, progress=None):
+    """Full re-optimisation (recovery): every record with waiting holds, one transaction
+    per record. Returns (records, holds changed)."""
+    from django.db import transaction
+
+    now = now or timezone.now()
+    ctx = Context(timezone.localdate(now))
+    record_ids = list(records_with_waiting_holds())
+    changed = 0
+    for record_id in record_ids:
+        with transaction.atomic():
+            changed += retarget_record(record_id, now=now, by=by, ctx=ctx)
+        if progress:
+            progress()
+    return len(record_ids), changed
+
+
+def arrival_estimate(item, pickup_branch, *, today=None):
+    """(arrival day, km, relation) for showing staff why a copy was chosen."""
+    ctx = Context(today or timezone.localdate())
+    _score, arrival, km, rel = ctx.score(location_id(item), pickup_branch.pk)
+    return arrival, km, rel
