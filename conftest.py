@@ -45,3 +45,64 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+# --- real browser (Playwright + Debian chromium) -----------------------------------------
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def _chromium():
+    """One chromium for the whole session, started on first use.
+
+    Playwright's sync API keeps its asyncio loop marked as running in this thread, which
+    makes Django refuse database access ("async context"). The loop is marked running only
+    while a browser test runs (see ``browser_page``); other tests keep Django's guard.
+    """
+    import asyncio
+
+    from playwright.sync_api import sync_playwright
+
+    manager = sync_playwright()
+    playwright = manager.start()
+    loop = asyncio.get_running_loop()
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    asyncio._set_running_loop(None)
+    yield browser, loop
+    asyncio._set_running_loop(loop)
+    try:
+        browser.close()
+    finally:
+        playwright.stop()
+        asyncio._set_running_loop(None)
+
+
+@pytest.fixture
+def browser_page(_chromium, monkeypatch):
+    """A fresh browser page (own context: no cookies shared between tests), Dutch locale.
+
+    Use with pytest-django's ``live_server``: ``browser_page.goto(live_server.url + path)``.
+    Mark such tests ``@pytest.mark.browser``.
+    """
+    import asyncio
+
+    browser, loop = _chromium
+    # The test body talks to the database while Playwright's loop counts as running.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    asyncio._set_running_loop(loop)
+    context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+        asyncio._set_running_loop(None)
