@@ -210,7 +210,10 @@ class Sip2Server:
             message = m.parse(raw, max_length=self.limits.max_message)
         except m.ParseError as exc:
             logger.warning(
-                "SIP2 %s malformed message (%s): %s", conn.peer, exc.reason, m.redact(raw)
+                "SIP2 %s malformed message (%s): %s",
+                conn.peer,
+                m.redact(exc.reason),
+                m.redact(raw),
             )
             if exc.kind == "checksum":
                 conn.error_detection = True
