@@ -70,6 +70,35 @@ FACET_TITLES = {
     "available_at": _("Available now at"),
 }
 
+# Display labels for the public (capitalised; the model's choices are lower-case).
+MATERIAL_LABELS = {
+    MaterialType.BOOK: _("Book"),
+    MaterialType.LARGE_PRINT: _("Large print"),
+    MaterialType.PICTURE_BOOK: _("Picture book"),
+    MaterialType.COMIC: _("Comic"),
+    MaterialType.AUDIOBOOK: _("Audiobook"),
+    MaterialType.MUSIC: _("Music recording"),
+    MaterialType.DVD: _("DVD / video"),
+    MaterialType.GAME: _("Game"),
+    MaterialType.MAGAZINE: _("Magazine"),
+    MaterialType.SHEET_MUSIC: _("Sheet music"),
+    MaterialType.MAP: _("Map"),
+    MaterialType.EBOOK: _("E-book"),
+    MaterialType.OTHER: _("Other"),
+}
+AUDIENCE_LABELS = {
+    Audience.YOUTH: _("Youth"),
+    Audience.ADULT: _("Adults"),
+    Audience.UNKNOWN: _("Unknown"),
+}
+SCHEME_LABELS = {
+    "ppn": "PPN",
+    "isbn": "ISBN",
+    "issn": "ISSN",
+    "system": _("System number"),
+    "nbd": _("NBD Biblion number"),
+}
+
 STATUS_LABELS = {
     Status.IN_PROCESSING: _("Being processed"),
     Status.AVAILABLE: _("Available"),
@@ -119,16 +148,14 @@ def facet_labels(facets, filters=None):
     node_names = (
         dict(Node.objects.filter(code__in=list(codes)).values_list("code", "name")) if codes else {}
     )
-    material = dict(MaterialType.choices)
-    audience = dict(Audience.choices)
     labels = {}
     for name, vals in values.items():
         out = {}
         for value in vals:
             if name == "material_type":
-                out[value] = material.get(value, value)
+                out[value] = MATERIAL_LABELS.get(value, value)
             elif name == "audience":
-                out[value] = audience.get(value, value)
+                out[value] = AUDIENCE_LABELS.get(value, value)
             elif name == "language":
                 out[value] = language_name(value)
             elif name in ("library", "available_at"):

@@ -6,6 +6,7 @@ A request from htmx gets the results partial, any other request the whole page.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 from urllib.parse import urlencode
@@ -40,6 +41,11 @@ def home(request):
     return render(request, "opac/home.html", {"params": SearchParams()})
 
 
+def _dom_id(name, value):
+    """A stable element id per facet value, so htmx keeps keyboard focus across a swap."""
+    return f"f-{name}-{hashlib.blake2s(value.encode(), digest_size=5).hexdigest()}"
+
+
 def _facet_groups(params, facets, labels):
     groups = []
     for name, title in queries.FACET_TITLES.items():
@@ -52,6 +58,7 @@ def _facet_groups(params, facets, labels):
                 "label": labels.get(name, {}).get(value, value),
                 "count": None,
                 "selected": True,
+                "id": _dom_id(name, value),
                 "url": "?" + params.toggled(name, value),
             }
             for value in selected
@@ -64,6 +71,7 @@ def _facet_groups(params, facets, labels):
                     "label": labels.get(name, {}).get(value, value),
                     "count": count,
                     "selected": value in selected,
+                    "id": _dom_id(name, value),
                     "url": "?" + params.toggled(name, value),
                 }
             )

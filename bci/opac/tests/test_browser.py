@@ -31,6 +31,8 @@ def test_search_refine_open_record_and_see_copies(live_server, browser_page, net
     page.wait_for_url(re.compile(r"material_type=picture_book"))
     expect(page.locator(".opac-count")).to_contain_text("1 titel gevonden")
     assert page.evaluate("window.__not_reloaded") is True
+    # keyboard focus stays on the (now selected) facet value after the swap
+    assert page.evaluate("document.activeElement.dataset.value") == "picture_book"
     expect(page.locator(".opac-selected")).to_be_visible()
     expect(page.locator(".opac-hit")).to_have_count(1)
     expect(page.locator(".opac-hit .opac-avail")).to_have_text(

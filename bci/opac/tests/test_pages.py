@@ -46,8 +46,8 @@ def test_results_show_facet_counts_that_refine_the_search(cat, client):
     assert "2 titles found" in html
     # each facet value is a link that adds the value to the search
     assert 'href="?q=schmidt&amp;material_type=picture_book"' in html
-    assert re.search(r"picture book <span class=\"opac-facet-count\">\(1\)</span>", html)
-    assert re.search(r"youth <span class=\"opac-facet-count\">\(2\)</span>", html)
+    assert re.search(r"Picture book <span class=\"opac-facet-count\">\(1\)</span>", html)
+    assert re.search(r"Youth <span class=\"opac-facet-count\">\(2\)</span>", html)
     refined = text(client.get("/en/search/?q=schmidt&material_type=picture_book"))
     assert "1 title found" in refined and "Jip en Janneke" in refined
     assert "Pluk van de Petteflet" not in refined
