@@ -349,3 +349,19 @@ def test_fuzz_invalid_utf8(msg, junk):
     with pytest.raises(m.ParseError) as err:
         m.parse(raw)
     assert err.value.kind in ("encoding", "checksum")
+
+
+def test_coverage_guided_fuzz_run_with_atheris():
+    """A short libFuzzer run over the parser (the long run: see docs/protocols/sip2.md)."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("atheris")
+    result = subprocess.run(
+        [sys.executable, "-m", "bci.protocols.sip2.fuzz", "-atheris_runs=20000"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Done 20000" in result.stderr
