@@ -7,7 +7,7 @@ Pure functions, no Django.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 ATTRS = ("barcode", "branch", "shelf", "call", "type", "price", "status", "owner")
@@ -121,6 +121,7 @@ class HoldingItem:
     status: str = "available"
     owner: str = ""
     tag: str = ""
+    field: object = field(default=None, repr=False, compare=False)
 
 
 class ItemsSpecError(ValueError):
@@ -168,15 +169,18 @@ def _price(text):
     return value if 0 <= value < Decimal("1000000") else None
 
 
-def _status(preset, field, shelf):
+def _status(preset, marc_field, shelf):
     code = preset.get("status")
     if code:
-        value = (field.get(code) or "").strip().lower()
+        value = (marc_field.get(code) or "").strip().lower()
         if value in STATUSES:
             return value
-    if preset.get("withdrawn") and (field.get(preset["withdrawn"]) or "0").strip() not in ("", "0"):
+    if preset.get("withdrawn") and (marc_field.get(preset["withdrawn"]) or "0").strip() not in (
+        "",
+        "0",
+    ):
         return "withdrawn"
-    if preset.get("lost") and (field.get(preset["lost"]) or "0").strip() not in ("", "0"):
+    if preset.get("lost") and (marc_field.get(preset["lost"]) or "0").strip() not in ("", "0"):
         return "lost"
     word = shelf.upper()
     if word.startswith("LOST"):
@@ -191,16 +195,16 @@ def _status(preset, field, shelf):
 def holdings(record, presets):
     """HoldingItems of ``record`` from the first preset whose field carries barcodes."""
     for preset in presets:
-        fields = [f for f in record.get_fields(preset["tag"]) if not f.is_control_field()]
+        marc_fields = [f for f in record.get_fields(preset["tag"]) if not f.is_control_field()]
         items = []
-        for field in fields:
-            barcode = (field.get(preset["barcode"]) or "").strip()
+        for marc_field in marc_fields:
+            barcode = (marc_field.get(preset["barcode"]) or "").strip()
             if not barcode:
                 continue
 
-            def sub(attr, field=field, preset=preset):
+            def sub(attr, marc_field=marc_field, preset=preset):
                 code = preset.get(attr)
-                return " ".join((field.get(code) or "").split()) if code else ""
+                return " ".join((marc_field.get(code) or "").split()) if code else ""
 
             shelf = sub("shelf")
             items.append(
@@ -211,9 +215,10 @@ def holdings(record, presets):
                     call=sub("call"),
                     type=sub("type"),
                     price=_price(sub("price")),
-                    status=_status(preset, field, shelf),
+                    status=_status(preset, marc_field, shelf),
                     owner=sub("owner"),
                     tag=preset["tag"],
+                    field=marc_field,
                 )
             )
         if items:

@@ -22,6 +22,7 @@ from pathlib import Path
 from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from pymarc import Leader
 
 from bci.core.events import record_event
 from bci.organisations.models import Node
@@ -338,10 +339,15 @@ class Importer:
         record = raw.record
         items = holdings(record, self.presets)
         if items:
-            # Holdings belong to the library, not to the shared record: drop that field.
-            used = items[0].tag
-            record.fields = [f for f in record.fields if f.tag != used]
+            # Holdings belong to the library, not to the shared record: drop the fields
+            # that became items (other fields with that tag stay).
+            used = {id(h.field) for h in items}
+            record.fields = [f for f in record.fields if id(f) not in used]
         shelf = [h.shelf for h in items if h.shelf] + [h.type for h in items if h.type]
+        # Length and base address are computed when written: stored as zeros, so the same
+        # record read from ISO 2709 or MARCXML has the same fingerprint.
+        leader = str(record.leader)
+        record.leader = Leader("00000" + leader[5:12] + "00000" + leader[17:])
         fields = extract(record, shelf_codes=shelf)
         identifiers = fields.pop("identifiers")
         marc = record.as_dict()
