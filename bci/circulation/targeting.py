@@ -145,7 +145,7 @@ def retarget_record(record_id, *, now=None, by=None, ctx=None):
     now = now or timezone.now()
     ctx = ctx or Context(timezone.localdate(now))
     holds = list(
-        Hold.objects.select_for_update()
+        Hold.objects.select_for_update(of=("self",))
         .filter(record_id=record_id, status=Hold.Status.WAITING)
         .order_by("placed_at", "id")
     )

@@ -21,7 +21,7 @@ def funding_for(from_node, to_node):
 def open_transit(item, *, lock=False):
     qs = Transit.objects.filter(item=item, status__in=Transit.OPEN_STATUSES)
     if lock:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))
     return qs.select_related("to_node", "from_node").first()
 
 
@@ -63,7 +63,7 @@ def create_transit(*, item, from_node, to_node, reason, reference="", by=None, n
 
 
 def _move(transit, to_status, *, by, now, where, **fields):
-    transit = Transit.objects.select_for_update().get(pk=transit.pk)
+    transit = Transit.objects.select_for_update(of=("self",)).get(pk=transit.pk)
     if not Transit.can_transition(transit.status, to_status):
         raise TransitNotOpen(status=transit.get_status_display())
     transit.status = to_status

@@ -141,7 +141,7 @@ def issue_card(*, patron, barcode, organisation=None, reason="", by=None, now=No
     _check_organisation(organisation)
     barcode = _check_card_barcode(barcode)
     replaced = list(
-        Card.objects.select_for_update().filter(
+        Card.objects.select_for_update(of=("self",)).filter(
             patron=patron, organisation=organisation, is_active=True
         )
     )
@@ -206,7 +206,7 @@ def block_patron(*, patron, reason, by=None, now=None):
 @transaction.atomic
 def lift_block(*, block, by=None, now=None):
     now = now or timezone.now()
-    block = Block.objects.select_for_update().get(pk=block.pk)
+    block = Block.objects.select_for_update(of=("self",)).get(pk=block.pk)
     if block.lifted_at is not None:
         raise BlockNotActive()
     block.lifted_at = now

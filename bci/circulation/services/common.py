@@ -79,7 +79,7 @@ def check_branch(branch):
 
 def lock_item(*, barcode=None, item=None):
     """The item row, locked (first in the fixed lock order item, patron, hold)."""
-    qs = Item.objects.select_for_update()
+    qs = Item.objects.select_for_update(of=("self",))
     if item is not None:
         return qs.get(pk=item.pk)
     barcode = (barcode or "").strip()
@@ -92,7 +92,7 @@ def lock_item(*, barcode=None, item=None):
 def lock_record_items(record):
     """Lock every copy of ``record`` (id order): serialises hold placement against
     check-ins of the same title."""
-    return list(Item.objects.select_for_update().filter(record=record).order_by("id"))
+    return list(Item.objects.select_for_update(of=("self",)).filter(record=record).order_by("id"))
 
 
 def get_record(record):
@@ -111,7 +111,7 @@ def get_record(record):
 
 def lock_patron(patron):
     return (
-        Patron.objects.select_for_update()
+        Patron.objects.select_for_update(of=("self",))
         .select_related("category", "home_organisation")
         .get(pk=patron.pk)
     )
@@ -213,7 +213,7 @@ def best_waiting_hold(item):
     """The waiting hold this copy should fill: the hold the targeter gave it to, else the
     oldest waiting hold it can fill (first come, first served). Locks the holds."""
     holds = list(
-        Hold.objects.select_for_update()
+        Hold.objects.select_for_update(of=("self",))
         .filter(record_id=item.record_id, status=Hold.Status.WAITING)
         .filter(Q(item__isnull=True) | Q(item=item))
         .order_by("placed_at", "id")
@@ -257,7 +257,9 @@ def route_item(item, here, *, by, now):
 def release_item_holds(item, *, by, now, reason):
     """The copy is gone (lost, missing): its holds go back to waiting, keeping their place
     in the queue; an open transit is cancelled."""
-    for hold in Hold.objects.select_for_update().filter(copy=item, status__in=Hold.ACTIVE_STATUSES):
+    for hold in Hold.objects.select_for_update(of=("self",)).filter(
+        copy=item, status__in=Hold.ACTIVE_STATUSES
+    ):
         old_status = hold.status
         hold.status = Hold.Status.WAITING
         hold.copy = None

@@ -96,7 +96,9 @@ def charge_fee(
 
 
 def _lock_fee(fee):
-    fee = Fee.objects.select_for_update().select_related("patron", "loan").get(pk=fee.pk)
+    fee = (
+        Fee.objects.select_for_update(of=("self",)).select_related("patron", "loan").get(pk=fee.pk)
+    )
     if fee.settled_at is not None or fee.outstanding <= 0:
         raise FeeSettled()
     return fee

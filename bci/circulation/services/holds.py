@@ -173,7 +173,11 @@ def cancel_hold(*, hold, reason="", by=None, now=None):
     if hold.copy_id:
         lock_item(item=hold.copy)
     lock_patron(hold.patron)
-    hold = Hold.objects.select_for_update().select_related("copy", "pickup_branch").get(pk=hold.pk)
+    hold = (
+        Hold.objects.select_for_update(of=("self",))
+        .select_related("copy", "pickup_branch")
+        .get(pk=hold.pk)
+    )
     if not hold.is_active:
         raise HoldNotActive(status=hold.get_status_display())
     return _close(hold, Hold.Status.CANCELLED, reason=reason or "cancelled", by=by, now=now)
@@ -192,7 +196,7 @@ def expire_holds(*, now=None, by="expire_holds"):
                 hold = get_hold(hold_id)
                 if hold.copy_id:
                     lock_item(item=hold.copy)
-                hold = Hold.objects.select_for_update().get(pk=hold_id)
+                hold = Hold.objects.select_for_update(of=("self",)).get(pk=hold_id)
                 if hold.status != Hold.Status.WAITING:
                     continue
                 _close(hold, Hold.Status.EXPIRED, reason="not needed after", by=by, now=now)
@@ -216,7 +220,7 @@ def expire_hold_shelf(*, now=None, by="expire_hold_shelf", branch=None):
                 hold = get_hold(hold_id)
                 lock_item(item=hold.copy)
                 hold = (
-                    Hold.objects.select_for_update()
+                    Hold.objects.select_for_update(of=("self",))
                     .select_related("copy", "pickup_branch")
                     .get(pk=hold_id)
                 )

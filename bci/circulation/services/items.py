@@ -34,7 +34,7 @@ def mark_item_lost(*, item_barcode, by=None, now=None, charge=True):
     fee = None
     if loan is not None:
         patron = lock_patron(loan.patron) if loan.patron_id else None
-        loan = Loan.objects.select_for_update().select_related("branch").get(pk=loan.pk)
+        loan = Loan.objects.select_for_update(of=("self",)).select_related("branch").get(pk=loan.pk)
         if charge and patron is not None:
             cost = item.price or resolve_setting(
                 item.owner, REPLACEMENT_SETTING, str(DEFAULT_REPLACEMENT)

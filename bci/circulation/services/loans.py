@@ -161,7 +161,7 @@ def checkout_item(*, item_barcode, card_barcode, branch, by=None, now=None):
 
     # holds: the one fulfilled, the patron's waiting hold on the title, copies released
     retarget = release_copy_from_others(item) > 0
-    own = Hold.objects.select_for_update().filter(
+    own = Hold.objects.select_for_update(of=("self",)).filter(
         patron=patron, record_id=item.record_id, status=Hold.Status.WAITING
     )
     for hold in [fulfils, *own]:
@@ -299,7 +299,9 @@ def checkin_item(*, item_barcode, branch, by=None, now=None):
             lock_patron(loan.patron)
         if loan is not None:
             loan = (
-                Loan.objects.select_for_update().select_related("patron", "branch").get(pk=loan.pk)
+                Loan.objects.select_for_update(of=("self",))
+                .select_related("patron", "branch")
+                .get(pk=loan.pk)
             )
             fee = _end_loan(
                 loan, branch=branch, reason=Loan.EndReason.RETURNED, by=by, now=now, today=today
@@ -323,7 +325,7 @@ def checkin_item(*, item_barcode, branch, by=None, now=None):
         if transit is not None:
             receive_transit(transit=transit, at=branch, by=by, now=now)
         hold = (
-            Hold.objects.select_for_update()
+            Hold.objects.select_for_update(of=("self",))
             .filter(copy=item, status=Hold.Status.IN_TRANSIT)
             .select_related("patron__category", "pickup_branch")
             .first()
@@ -333,7 +335,7 @@ def checkin_item(*, item_barcode, branch, by=None, now=None):
             return CheckinResult(routing=routing, notes=notes)
     elif status == Item.Status.ON_HOLD_SHELF:
         hold = (
-            Hold.objects.select_for_update()
+            Hold.objects.select_for_update(of=("self",))
             .filter(copy=item, status=Hold.Status.READY)
             .select_related("patron__category", "pickup_branch")
             .first()
@@ -380,7 +382,7 @@ def renew_loan(*, loan, by=None, now=None):
     if loan.ended_at is not None:
         raise LoanNotActive()
     patron = lock_patron(loan.patron)
-    loan = Loan.objects.select_for_update().select_related("branch").get(pk=loan.pk)
+    loan = Loan.objects.select_for_update(of=("self",)).select_related("branch").get(pk=loan.pk)
     loan.patron = patron
     refuse_if_blocked(patron, today, loan.branch)
     if policies.renewals_left(renewals_allowed=loan.renewals_allowed, renewals=loan.renewals) <= 0:
