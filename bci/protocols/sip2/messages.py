@@ -618,6 +618,15 @@ def parse(data: bytes, *, max_length: int = 4096) -> Message:
         raise ParseError(f"unreadable message ({type(exc).__name__})") from exc
 
 
+def _at_boundary(data: bytes, pos: int) -> bool:
+    """Can an error-detection field start at ``pos``: right after a field delimiter, or
+    right after the fixed part of a known message type?"""
+    if pos > 0 and data[pos - 1 : pos] == b"|":
+        return True
+    spec = SPECS.get(data[:2].decode("ascii", errors="replace"))
+    return spec is not None and pos == 2 + spec.fixed_length
+
+
 def _parse(data: bytes, max_length: int) -> Message:
     if not isinstance(data, bytes | bytearray | memoryview):
         raise ParseError("not bytes", kind="malformed")
@@ -630,6 +639,11 @@ def _parse(data: bytes, max_length: int) -> Message:
     sequence = None
     checksummed = False
     trailer = _TRAILER.search(data)
+    bare = _BARE_AZ.search(data)
+    if trailer and not _at_boundary(data, trailer.start()):
+        trailer = None  # "AY?AZ" inside the last field's value, not an error-detection trailer
+    if bare and not _at_boundary(data, bare.start()):
+        bare = None
     if trailer:
         seq, digits = trailer.group(1), trailer.group(2)
         if not seq.isdigit():
@@ -640,7 +654,7 @@ def _parse(data: bytes, max_length: int) -> Message:
             raise ParseError("checksum mismatch", kind="checksum")
         sequence, checksummed = int(seq), True
         data = data[: trailer.start()]
-    elif _BARE_AZ.search(data):
+    elif bare:
         if not verify_checksum(data):
             raise ParseError("checksum mismatch", kind="checksum")
         checksummed = True

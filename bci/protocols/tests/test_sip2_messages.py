@@ -365,3 +365,12 @@ def test_coverage_guided_fuzz_run_with_atheris():
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Done 20000" in result.stderr
+
+
+def test_ay_az_inside_the_last_value_is_not_a_trailer():
+    """Found by atheris: "AY?AZ" in the last field's value looked like error detection."""
+    data = b"11YN" + D.encode() + b" " * 18 + b"AOx|AA  AYwAZ\r Bi|"
+    msg = m.parse(data)
+    assert msg.get("AA") == "  AYwAZ Bi" and not msg.checksummed
+    assert m.parse(m.encode(msg)).fields == msg.fields
+    assert m.parse(m.encode(msg, error_detection=True, sequence=2)).fields == msg.fields
