@@ -6,7 +6,9 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import StringConstraints
+from pydantic import StringConstraints, model_validator
+
+MAX_DEPTH = 10_000  # results reachable by paging (the search service's limit)
 
 FacetValueText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 FacetValues = Annotated[list[FacetValueText], Field(max_length=20)]
@@ -36,6 +38,15 @@ class RecordQuery(Schema):
     available_at: FacetValues = Field(
         default_factory=list, description="Code of a branch with a copy on the shelf now"
     )
+
+    @model_validator(mode="after")
+    def _not_too_deep(self):
+        if (self.page - 1) * self.per_page >= MAX_DEPTH:
+            raise ValueError(
+                f"page {self.page} with per_page {self.per_page} starts beyond the first "
+                f"{MAX_DEPTH:,} results; refine the search instead"
+            )
+        return self
 
 
 class PlaceOut(Schema):

@@ -78,6 +78,7 @@ def test_search_pages_and_sorts(net, client):
         ("q=" + "x" * 501, "q"),
         ("year=" + "9" * 201, "year"),
         ("&".join(["library=L"] * 21), "library"),
+        ("page=200&per_page=100", "query"),
     ],
 )
 def test_invalid_search_parameters_answer_422_naming_the_field(cat, client, query, field):

@@ -296,3 +296,8 @@ def test_due_date_comes_from_the_active_loan(cat, client, django_assert_max_num_
         html = text(client.get(record_url(cat.jip)))
     assert "Due back on 24 December 2026" in html
     assert "Terug op 24 december 2026" in text(client.get(f"/records/{cat.jip.pk}/jip-en-janneke/"))
+
+
+def test_search_on_an_empty_catalogue_finds_nothing(db, client):
+    html = text(client.get("/en/search/", {"q": "anything"}))
+    assert "Nothing found." in html
