@@ -9,9 +9,8 @@ and the queue delete only means the same records are indexed again.
 
 import logging
 import threading
-import time
 
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connections, transaction
 
 from . import schema as S
 from .documents import build_document, load_records
@@ -108,5 +107,4 @@ def run_indexer(stop_event: threading.Event, interval: float = 0.5) -> None:
             continue
         if n == 0:
             stop_event.wait(interval)
-    close_old_connections()
-    time.sleep(0)
+    connections.close_all()  # this thread's connections

@@ -114,9 +114,10 @@ def facet_counts(searcher, query, names=FACETS):
     Terms aggregations over dense single-valued fast columns (see schema.SLOTS), in one
     pass. Facets listing every value (all but author/subject) are exact when each column
     is complete; an incomplete one is recounted with unlimited segment lists. For the
-    top-N facets (author, subject) the first pass yields candidates (top 5N per slot) and
-    a second pass counts exactly those (``include``) in every slot; the overflow column is
-    always counted completely. The N shown are the best of the 3N best-looking candidates.
+    top-N facets (author, subject) the first pass yields candidates (top 3N per slot, 10N
+    per segment) and a second pass counts exactly the 2N best-looking ones (``include``)
+    in every slot; the overflow column is always counted completely. The counts shown are
+    exact; which N are shown is decided on the candidates.
     """
     aggs = {}
     for name in names:
@@ -128,8 +129,8 @@ def facet_counts(searcher, query, names=FACETS):
             aggs[name] = _terms(S.FACET_FIELDS[name], FACET_SIZE_ALL, 2**31 - 1)
         else:
             top = FACET_SIZE.get(name)
-            size = top * 5 if top else FACET_SIZE_ALL
-            seg = top * 50 if top else 2**31 - 1
+            size = top * 3 if top else FACET_SIZE_ALL
+            seg = top * 10 if top else 2**31 - 1
             for f in S.slot_fields(name):
                 aggs[f] = _terms(f, size, seg)
             aggs[S.overflow_field(name)] = _terms(S.overflow_field(name), 5000, 2**31 - 1)
@@ -165,7 +166,7 @@ def facet_counts(searcher, query, names=FACETS):
             _overflow_counts(raw, ofield, counts)
         top = FACET_SIZE.get(name)
         if top:
-            candidates = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: top * 3]
+            candidates = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: top * 2]
             second[name] = [k for k, _ in candidates]
         out[name] = counts
     if second:
@@ -188,7 +189,7 @@ def _exact_top(searcher, query, candidates, first_raw):
     for name, values in candidates.items():
         if values:
             for f in S.slot_fields(name):
-                aggs[f] = _terms(f, len(values), 2**31 - 1, include=values)
+                aggs[f] = _terms(f, len(values), len(values), include=values)
     raw = searcher.aggregate(query, aggs) if aggs else {}
     out = {}
     for name, values in candidates.items():
