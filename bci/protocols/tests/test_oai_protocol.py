@@ -318,12 +318,22 @@ def test_no_records_match(client, catalogue):
 
 
 def test_a_record_with_control_characters_does_not_break_the_page(client, catalogue):
-    Record.objects.filter(pk=catalogue["zee"].pk).update(
-        title="Kapot\x00\x1b", marc={"leader": "bad", "fields": [{"245": {"subfields": "x"}}]}
-    )
+    marc = {
+        "leader": "bad",
+        "fields": [
+            {"245": {"subfields": "x"}},
+            {"500": {"ind1": "\x02", "ind2": " ", "subfields": [{"a": "noot\x1f\x0bhier"}]}},
+        ],
+    }
+    Record.objects.filter(pk=catalogue["zee"].pk).update(title="Kapot\x01\x1b", marc=marc)
     for prefix in ("marc21", "oai_dc"):
         root = oai(client, verb="ListRecords", metadataPrefix=prefix)
         assert len(identifiers(root)) == 5
+    root = oai(client, verb="GetRecord", metadataPrefix="marc21", identifier=oid(catalogue["zee"]))
+    note = root.find(".//marc:datafield[@tag='500']/marc:subfield", NS)
+    assert note.text == "noothier"
+    root = oai(client, verb="GetRecord", metadataPrefix="oai_dc", identifier=oid(catalogue["zee"]))
+    assert root.find(".//dc:title", NS).text == "Kapot"
 
 
 # --- resumption tokens ----------------------------------------------------------------------
