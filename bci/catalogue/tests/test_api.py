@@ -89,13 +89,11 @@ def test_invalid_search_parameters_answer_422_naming_the_field(cat, client, quer
     assert all(err["msg"] for err in detail)
 
 
-@pytest.mark.parametrize(
-    "q", ['"unbalanced', "AND OR NOT", "((((", "title:", "-", "*", "jip\x00", "ö" * 400]
-)
-def test_odd_queries_still_answer(cat, client, q):
-    response = client.get(f"{BASE}/records", {"q": q})
-    assert response.status_code == 200
-    assert response.json()["total"] >= 0
+def test_odd_queries_still_answer(cat, client):
+    for q in ['"unbalanced', "AND OR NOT", "((((", "title:", "-", "*", "jip\x00", "ö" * 400]:
+        response = client.get(f"{BASE}/records", {"q": q})
+        assert response.status_code == 200, q
+        assert response.json()["total"] >= 0
 
 
 def test_unknown_facet_values_find_nothing(cat, client):
