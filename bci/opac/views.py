@@ -197,6 +197,7 @@ def record_detail(request, pk, slug=None):
     available = sum(lib.available for lib in libraries)
     context = {
         "record": record,
+        "canonical_url": url,
         "identifiers": identifiers,
         "libraries": libraries,
         "total": total,
