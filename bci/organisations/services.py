@@ -448,7 +448,7 @@ def _validate(file, rows):
         raise NetworkImportError(line=2, column="-", problem=_("the file has no rows"))
     parsed = [_parse_row(line, raw, decimal_comma=delimiter == ";") for line, raw in raw_rows]
     _derive_codes(parsed)
-    return parsed
+    return parsed, set(header)
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -522,7 +522,7 @@ def import_network(*, file=None, rows=None, by, now=None, network_code=None, net
     that moved to another organisation) updates the tree in place. Nodes missing from
     the file are left alone. Raises NetworkImportError naming the line and the column.
     """
-    parsed = _validate(file, rows)
+    parsed, columns = _validate(file, rows)
     result = ImportResult(rows=len(parsed))
     codes = (
         {r.code for r in parsed}
@@ -592,21 +592,21 @@ def import_network(*, file=None, rows=None, by, now=None, network_code=None, net
                 column="organisation",
                 problem=_("code %(code)s is also a POI's code") % {"code": org_code},
             )
-        _upsert(
-            org_code,
-            {
-                "kind": Node.Kind.ORGANISATION,
-                "parent": existing[lead.poi_code],
-                "name": lead.organisation,
-                "province": lead.province,
-                "town": lead.town,
-            },
-            line=lead.line,
-            result=result,
-            existing=existing,
-        )
+        values = {
+            "kind": Node.Kind.ORGANISATION,
+            "parent": existing[lead.poi_code],
+            "name": lead.organisation,
+            "province": lead.province,
+            "town": lead.town,
+        }
+        if "population" in columns:  # an organisation serves its locations' inhabitants
+            given = [r.population for r in group if r.population is not None]
+            values["population"] = sum(given) if given else None
+        _upsert(org_code, values, line=lead.line, result=result, existing=existing)
         done.add(org_code)
 
+    # Optional columns that are absent leave what is stored (edited in the admin) alone.
+    optional = [c for c in ("address", "postcode", "population") if c in columns]
     for row in parsed:
         if row.code in done:
             raise NetworkImportError(
@@ -621,25 +621,18 @@ def import_network(*, file=None, rows=None, by, now=None, network_code=None, net
             parent = network
         else:
             parent = existing[row.poi_code]
-        _upsert(
-            row.code,
-            {
-                "kind": row.kind,
-                "parent": parent,
-                "name": row.branch,
-                "province": row.province,
-                "town": row.town,
-                "address": row.address,
-                "postcode": row.postcode,
-                "latitude": row.lat,
-                "longitude": row.lon,
-                "population": row.population,
-                "source_note": row.confidence,
-            },
-            line=row.line,
-            result=result,
-            existing=existing,
-        )
+        values = {
+            "kind": row.kind,
+            "parent": parent,
+            "name": row.branch,
+            "province": row.province,
+            "town": row.town,
+            "latitude": row.lat,
+            "longitude": row.lon,
+            "source_note": row.confidence,
+            **{column: getattr(row, column) for column in optional},
+        }
+        _upsert(row.code, values, line=row.line, result=result, existing=existing)
         result.codes.append(row.code)
 
     if result.changed:

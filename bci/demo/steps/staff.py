@@ -1,5 +1,6 @@
 """Demo staff accounts, one or two per role, each scoped to a node of the demo network."""
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from bci.accounts.models import Role, RoleAssignment, User
@@ -31,6 +32,7 @@ def run(*, console, now):
     """Staff: demo accounts for each role."""
     nodes = {n.code: n for n in Node.objects.filter(code__in={s[3] for s in DEMO_STAFF})}
     created = 0
+    hashed = None  # Argon2 is slow by design: hash the shared demo password once
     for username, full_name, role, scope, superuser in DEMO_STAFF:
         node = nodes.get(scope)
         if node is None:
@@ -47,7 +49,8 @@ def run(*, console, now):
             },
         )
         if is_new:
-            user.set_password(DEMO_PASSWORD)
+            hashed = hashed or make_password(DEMO_PASSWORD)
+            user.password = hashed
             user.save(update_fields=["password"])
             created += 1
         RoleAssignment.objects.get_or_create(user=user, role=role, node=node)

@@ -336,3 +336,23 @@ def test_hub_under_a_poi_and_a_depot(db, tmp_path):
     assert Node.objects.get(code="BISC-DEPOT").parent.code == "BISC"
     assert Node.objects.get(code="BISC-REGIONAL-HUB").parent.code == "BISC"
     assert not Node.objects.organisations().exists()
+
+
+def test_absent_optional_columns_keep_what_was_edited(db, tmp_path):
+    import_network(file=BUNDLED, by="test")
+    Node.objects.filter(code="UTRECHT-NEUDE").update(address="Neude 11", population=360000)
+    again = import_network(file=BUNDLED, by="test")  # the bundled file has no address column
+    assert again.changed == 0
+    neude = Node.objects.get(code="UTRECHT-NEUDE")
+    assert (neude.address, neude.population) == ("Neude 11", 360000)
+
+
+def test_organisation_population_is_the_sum_of_its_locations(db, tmp_path):
+    path = write_csv(
+        tmp_path,
+        [GOOD + ",30000", GOOD.replace("Centrum", "Noord") + ",12000"],
+        header=HEADER + ",population",
+    )
+    import_network(file=path, by="test")
+    assert Node.objects.get(code="A").population == 42000
+    assert Node.objects.get(code="A-NOORD").population == 12000
