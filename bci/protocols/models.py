@@ -5,11 +5,28 @@ may do only what its flags allow. The SIP2 server reads the row on every login a
 ``is_enabled`` and the flags on every message, so changes apply without a restart.
 """
 
-from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.hashers import Argon2PasswordHasher, check_password, make_password
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+class TerminalPasswordHasher(Argon2PasswordHasher):
+    """Argon2id with lighter parameters than staff passwords (8 MiB, 2 passes, 1 lane).
+
+    Terminal passwords are long machine secrets, and after a server restart every kiosk
+    of the network logs in again at once: at Django's staff settings (100 MiB, 8 lanes)
+    500 logins would take minutes and a burst of memory. Verification reads the parameters
+    from the stored hash, so the project's Argon2 hasher checks these hashes as usual.
+    """
+
+    time_cost = 2
+    memory_cost = 8192
+    parallelism = 1
+
+
+TERMINAL_HASHER = TerminalPasswordHasher()
 
 
 class Sip2Terminal(models.Model):
@@ -66,7 +83,7 @@ class Sip2Terminal(models.Model):
         return self.branch
 
     def set_password(self, raw):
-        self.password_hash = make_password(raw)
+        self.password_hash = make_password(raw, hasher=TERMINAL_HASHER)
 
     def check_password(self, raw):
         return bool(self.password_hash) and check_password(raw, self.password_hash)

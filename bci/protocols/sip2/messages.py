@@ -154,7 +154,7 @@ KINDS = {
         lambda v: v.isascii() and (v.isalpha() and v.isupper() or v == "   "),
         "three upper-case letters",
     ),
-    "char": (1, lambda v: v.isascii() and v.isprintable(), "one printable character"),
+    "char": (1, lambda v: v.isascii() and v.isprintable() and v != "|", "one printable character"),
     "version": (4, lambda v: bool(_VERSION.match(v)), "a version like 2.00"),
     "sc_status": (1, _only("012"), "0, 1 or 2"),
 }

@@ -68,8 +68,12 @@ def _run_handler(message, session):
         close_old_connections()
 
 
-def _close_thread_connections():
+def _close_thread_connections(barrier):
+    """Close this worker thread's database connections; the barrier makes every worker
+    thread take exactly one of these jobs."""
     connections.close_all()
+    with contextlib.suppress(threading.BrokenBarrierError):
+        barrier.wait(timeout=5)
 
 
 @dataclass
@@ -131,7 +135,11 @@ class Sip2Server:
                 await asyncio.wait_for(self._server.wait_closed(), 5)
         if self._executor is not None:
             # close each worker thread's database connection, then stop the pool
-            jobs = [self._executor.submit(_close_thread_connections) for _ in range(self.workers)]
+            barrier = threading.Barrier(self.workers)
+            jobs = [
+                self._executor.submit(_close_thread_connections, barrier)
+                for _ in range(self.workers)
+            ]
             for job in jobs:
                 with contextlib.suppress(Exception):
                     job.result(5)

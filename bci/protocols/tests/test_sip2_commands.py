@@ -15,7 +15,10 @@ from bci.protocols.sip2.testing import PASSWORD, PIN, kiosk_world
 
 @pytest.fixture(autouse=True)
 def _fast_hashes(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",  # fast PINs in tests
+        "django.contrib.auth.hashers.Argon2PasswordHasher",  # terminals (TERMINAL_HASHER)
+    ]
 
 
 def cmd(*args):
@@ -117,3 +120,16 @@ def test_scripted_kiosk_tool(net, capsys, checksums):
     out = capsys.readouterr().out
     assert "checkout: ok" in out and "renew: ok" in out and "fee paid: ok" in out
     assert PIN not in out and PASSWORD not in out
+
+
+def test_terminal_password_uses_light_argon2_and_verifies_with_project_settings(net, settings):
+    from bci.protocols.sip2.terminals import add_terminal
+
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+    t = add_terminal(login="k", password="long-enough", branch=net.a1)
+    assert t.password_hash.startswith("argon2$argon2id$v=19$m=8192,t=2,p=1$")
+    assert authenticate_terminal("k", "long-enough") is not None
+    assert authenticate_terminal("k", "long-enougH") is None

@@ -21,7 +21,10 @@ from bci.protocols.sip2.testing import NOW, PASSWORD, PIN, kiosk_world, req
 
 @pytest.fixture(autouse=True)
 def _fast_hashes(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",  # fast PINs in tests
+        "django.contrib.auth.hashers.Argon2PasswordHasher",  # terminals (TERMINAL_HASHER)
+    ]
 
 
 def dutch(error):

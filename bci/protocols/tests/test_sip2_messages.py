@@ -185,6 +185,7 @@ def test_checksum_without_sequence_number():
         (b"23005" + b"2026112x    143000" + b"AOx|", "fixed_field"),
         (b"11YN" + D.encode() + b"bad date here!!!!!AOx|", "fixed_field"),
         (b"15?" + D.encode() + b"AOx|", "fixed_field"),
+        (b"93|AY0AZF27\x00\x00\x07", "fixed_field"),  # found by atheris: | as a fixed field
         (b"23005" + D.encode() + b"AO" + b"x" * 256 + b"|", "variable_field"),
         (b"23005" + D.encode() + b"ao lower|", "variable_field"),
         (b"23005" + D.encode() + b"AOx|AA\xff\xfe|", "encoding"),

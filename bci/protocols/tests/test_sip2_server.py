@@ -20,7 +20,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def _fast_hashes(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",  # fast PINs in tests
+        "django.contrib.auth.hashers.Argon2PasswordHasher",  # terminals (TERMINAL_HASHER)
+    ]
 
 
 @pytest.fixture
