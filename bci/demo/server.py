@@ -46,10 +46,10 @@ def serve(*, host, port, services=(), threads=8, console=None, on_ready=None):
 
     ``on_ready(url)`` is called once the socket listens and the services run.
     """
+    server = create_server(host=host, port=port, threads=threads)  # OSError: port taken
     in_main_thread = threading.current_thread() is threading.main_thread()
     if in_main_thread:
         previous = signal.signal(signal.SIGTERM, _on_sigterm), signal.getsignal(signal.SIGINT)
-    server = create_server(host=host, port=port, threads=threads)
     started = []
     try:
         for service in services:

@@ -128,3 +128,18 @@ def test_bci_demo_smoke(tmp_path):
         rest, _ = process.communicate(timeout=20)
     assert process.returncode == 0, "".join(output) + rest
     assert "Stopped." in rest
+
+
+def test_serve_refuses_a_taken_port_cleanly():
+    import socket
+
+    from django.core.management import CommandError, call_command
+
+    previous = signal.getsignal(signal.SIGTERM)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(CommandError, match=f"cannot serve on 127.0.0.1:{port}"):
+            call_command("serve", "--port", str(port), stdout=io.StringIO())
+    assert signal.getsignal(signal.SIGTERM) == previous

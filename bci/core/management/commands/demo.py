@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from rich.console import Console
 from rich.table import Table
@@ -70,12 +70,15 @@ class Command(BaseCommand):
             console.print(f"  network overview: {url}network/")
             console.print(f"  staff admin:      {url}admin/")
 
-        serve(
-            host=host,
-            port=port,
-            threads=threads,
-            services=services,
-            console=console,
-            on_ready=ready,
-        )
+        try:
+            serve(
+                host=host,
+                port=port,
+                threads=threads,
+                services=services,
+                console=console,
+                on_ready=ready,
+            )
+        except OSError as exc:  # the port is taken, or a background service could not start
+            raise CommandError(f"cannot serve on {host}:{port}: {exc}") from exc
         console.print("Stopped.")

@@ -1,6 +1,6 @@
 """``bci serve``: serve the site with waitress (a production WSGI server, not runserver)."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 
 from bci.demo.background import load_services
@@ -27,12 +27,15 @@ class Command(BaseCommand):
         def ready(url):
             console.print(f"Serving on {url} (Ctrl-C to stop)")
 
-        serve(
-            host=host,
-            port=port,
-            threads=threads,
-            services=services,
-            console=console,
-            on_ready=ready,
-        )
+        try:
+            serve(
+                host=host,
+                port=port,
+                threads=threads,
+                services=services,
+                console=console,
+                on_ready=ready,
+            )
+        except OSError as exc:  # the port is taken, or a background service could not start
+            raise CommandError(f"cannot serve on {host}:{port}: {exc}") from exc
         console.print("Stopped.")
