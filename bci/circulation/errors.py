@@ -151,3 +151,8 @@ class ItemNotMissing(DomainError):
 class InvalidHoldDate(InvalidInput):
     code = "invalid_hold_date"
     message = _("The 'not needed after' date must be a date from today on.")
+
+
+class FeeNotFound(NotFound):
+    code = "fee_not_found"
+    message = _("No such fee.")
