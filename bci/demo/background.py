@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 SERVICES = [
     # "bci.catalogue.indexer.IndexerService",
-    # "bci.protocols.sip2.server.Sip2Service",
+    "bci.protocols.sip2.server.Sip2Service",
 ]
 
 
