@@ -4,11 +4,21 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from bci.organisations import views
 from bci.organisations.models import Node
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def _dutch_thread():
+    """Requests switch the thread's language and leave it switched (LocaleMiddleware never
+    switches back); start each test in the default language and restore what was before."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture

@@ -3,7 +3,9 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from bci.organisations import views
 from bci.organisations.models import Closure, Node, OpeningHours
@@ -12,6 +14,14 @@ from bci.organisations.tests.factories import NodeFactory, add_hours
 
 AMS = ZoneInfo("Europe/Amsterdam")
 WEDNESDAY = dt.date(2026, 12, 2)
+
+
+@pytest.fixture(autouse=True)
+def _dutch_thread():
+    """Requests switch the thread's language and leave it switched (LocaleMiddleware never
+    switches back); start each test in the default language and restore what was before."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture
