@@ -186,45 +186,41 @@ def _open_rows(file, rows):
         return header, [(i + 2, r) for i, r in enumerate(rows)], ","
     if file is None:
         raise TypeError("import_network needs file= or rows=")
-    if isinstance(file, (str, Path)):
+    data = Path(file).read_bytes() if isinstance(file, (str, Path)) else file.read()
+    if isinstance(data, bytes):
         try:
-            text = Path(file).read_bytes().decode("utf-8-sig")
+            data = data.decode("utf-8")
         except UnicodeDecodeError as exc:
+            line = exc.object[: exc.start].count(b"\n") + 1
             raise NetworkImportError(
-                line=text_line_of(exc), column="-", problem=_("the file is not UTF-8 text")
-            ) from exc
-    else:
-        text = file.read()
-        if isinstance(text, bytes):
-            text = text.decode("utf-8-sig")
-        text = text.lstrip("\ufeff")
+                line=line, column="-", problem=_("the file is not UTF-8 text")
+            ) from None
+    text = data.lstrip("\ufeff")
     first = text.split("\n", 1)[0]
     # Spreadsheets with a Dutch locale export semicolons (and decimal commas).
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         raise NetworkImportError(line=1, column="-", problem=_("the file is empty")) from None
     _check_header(header)
     parsed = []
-    for values in reader:
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) != len(header):
-            raise NetworkImportError(
-                line=reader.line_num,
-                column="-",
-                problem=_("%(found)s values for %(expected)s columns")
-                % {"found": len(values), "expected": len(header)},
-            )
-        parsed.append((reader.line_num, dict(zip(header, values, strict=True))))
+    try:
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(header):
+                raise NetworkImportError(
+                    line=reader.line_num,
+                    column="-",
+                    problem=_("%(found)s values for %(expected)s columns")
+                    % {"found": len(values), "expected": len(header)},
+                )
+            parsed.append((reader.line_num, dict(zip(header, values, strict=True))))
+    except csv.Error as exc:  # bad quoting: "Centrum"x, an unclosed quote
+        raise NetworkImportError(line=reader.line_num, column="-", problem=str(exc)) from None
     return header, parsed, delimiter
-
-
-def text_line_of(exc):
-    """The 1-based line of a UnicodeDecodeError's position."""
-    return exc.object[: exc.start].count(b"\n") + 1
 
 
 def _coordinate(value, *, line, column, limit, nl_range, decimal_comma):
@@ -432,6 +428,11 @@ def _derive_codes(rows):
 
 
 def _check_header(header):
+    twice = sorted({c for c in header if c and header.count(c) > 1})
+    if twice:
+        raise NetworkImportError(
+            line=1, column=twice[0], problem=_("the column appears more than once")
+        )
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise NetworkImportError(

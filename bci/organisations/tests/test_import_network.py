@@ -205,6 +205,8 @@ RENAME = "Utrecht,BiSC,Bibliotheek Utrecht,Neude (centraal),Utrecht,52.2,5.2,mai
         ([GOOD, GOOD + ",extra"], HEADER, 3, "-", "10 values for 9 columns"),
         ([GOOD, RENAME], HEADER, 3, "branch", "same location as line 2"),
         ([], HEADER, 2, "-", "no rows"),
+        ([GOOD], HEADER + ",lat", 1, "lat", "more than once"),
+        ([GOOD, GOOD.replace("Centrum", '"Centrum"x')], HEADER, 3, "-", "expected after"),
     ],
 )
 def test_bad_input_names_line_and_column_and_changes_nothing(
@@ -255,6 +257,16 @@ def test_code_of_another_kind_is_refused(db, tmp_path):
         import_network(file=path, by="test")
     assert refused.value.column == "code"
     assert snapshot() == before
+
+
+def test_open_binary_file_that_is_not_utf8_is_refused(db):
+    data = (HEADER + "\n" + GOOD + "\n" + GOOD.replace("Centrum", "Caf\xe9") + "\n").encode(
+        "latin-1"
+    )
+    with pytest.raises(NetworkImportError) as refused:
+        import_network(file=io.BytesIO(data), by="test")
+    assert refused.value.line == 3
+    assert Node.objects.count() == 0
 
 
 def test_file_that_is_not_utf8_is_refused(db, tmp_path):
