@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from bci.core.events import Event
 from bci.protocols.models import Sip2Terminal
-from bci.protocols.sip2 import demo, kiosk
+from bci.protocols.sip2 import kiosk, kiosks
 from bci.protocols.sip2.server import Limits, Sip2Service
 from bci.protocols.sip2.terminals import authenticate_terminal
 from bci.protocols.sip2.testing import PASSWORD, PIN, kiosk_world
@@ -79,11 +79,11 @@ def test_sip2_command_checks_tls_options(tmp_path):
 
 
 def test_demo_step_is_idempotent(net):
-    first = demo.run(console=None, now=None)
+    first = kiosks.run(console=None, now=None)
     logins = set(Sip2Terminal.objects.values_list("login", flat=True))
     assert logins == {"kiosk-a-1", "kiosk-b-1", "kiosk-c-1"}
     assert "3 new" in first
-    demo.run(console=None, now=None)
+    kiosks.run(console=None, now=None)
     assert Sip2Terminal.objects.count() == 3
 
 

@@ -2,7 +2,7 @@
 
 Register it in ``bci/demo/seed.py`` STEPS (after the network step)::
 
-    "bci.protocols.sip2.demo.run",
+    "bci.protocols.sip2.kiosks.run",
 
 Logins are ``kiosk-<branch code in lower case>``, all with the password DEMO_KIOSK_PASSWORD;
 they may check out, check in, renew, take payments and place holds.
