@@ -11,7 +11,12 @@ from .models import IndexQueue, Item
 
 def enqueue_reindex(*record_ids):
     """Queue records for the search indexer, in the caller's transaction."""
-    IndexQueue.objects.bulk_create([IndexQueue(record_id=rid) for rid in set(record_ids)])
+    from .marc import bulk
+
+    now = bulk.adapt_datetime(timezone.now())
+    bulk.insert_rows(
+        IndexQueue, ("record_id", "enqueued_at"), [(rid, now) for rid in set(record_ids)]
+    )
 
 
 @transaction.atomic
@@ -61,6 +66,8 @@ def import_marc_file(
     batch_size=500,
     by=None,
     progress=None,
+    workers=1,
+    enqueue=True,
 ):
     """Import MARC files (ISO 2709 or MARCXML) into the shared catalogue for ``library``
     (an organisation Node). Returns an ImportReport (``.as_dict()`` for JSON).
@@ -70,7 +77,10 @@ def import_marc_file(
     at the first uncommitted batch. ``dry_run`` runs everything and rolls it all back.
     ``branch_map``: {holdings branch code: Node code}; unmapped codes go to
     ``default_branch`` or the organisation's main branch. ``progress(records=, offset=)``
-    is called after each batch. Raises NotMarcFile or ImportOptionsInvalid.
+    is called after each batch. ``workers`` > 1 parses and prepares ISO 2709 records in
+    that many processes while this one writes. ``enqueue=False`` leaves the search queue
+    alone (bulk seeding that rebuilds the index afterwards). Raises NotMarcFile or
+    ImportOptionsInvalid.
     """
     from .errors import ImportOptionsInvalid, NotMarcFile
     from .marc.holdings import ItemsSpecError
@@ -89,6 +99,8 @@ def import_marc_file(
             batch_size=batch_size,
             by=by,
             progress=progress,
+            workers=workers,
+            enqueue=enqueue,
         )
     except NotMarcError as exc:
         raise NotMarcFile(file=getattr(exc, "file", "the file"), reason=str(exc)) from None

@@ -6,6 +6,7 @@ for a value that is not valid (invalid values are kept out of matching, never ra
 
 import re
 
+from stdnum import ean as _ean
 from stdnum import isbn as _isbn
 from stdnum import issn as _issn
 from stdnum.exceptions import ValidationError
@@ -29,6 +30,9 @@ def normalise_isbn(value):
     if not match:
         return None
     candidate = match.group(0)
+    if len(candidate) == 13 and candidate[:3] in ("978", "979") and candidate.isdigit():
+        # the common case, checked by stdnum's EAN check digit without the full validation
+        return candidate if _ean.calc_check_digit(candidate[:12]) == candidate[12] else None
     try:
         return _isbn.to_isbn13(_isbn.validate(candidate))
     except ValidationError:

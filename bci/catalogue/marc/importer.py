@@ -15,7 +15,11 @@ that is richer.
 
 import hashlib
 import json
+import multiprocessing
+import os
 import time
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,9 +32,10 @@ from bci.core.events import record_event
 from bci.organisations.models import Node
 
 from ..models import Identifier, ImportRun, Item, MergeLog, Record
+from . import bulk
 from .extract import extract
 from .holdings import holdings, item_material, parse_items_spec
-from .reading import NotMarcError, open_records
+from .reading import NotMarcError, _parse_iso, open_records, sniff_path
 
 MATCH_ORDER = (("ppn",), ("isbn", "issn"), ("system", "nbd"))
 RECORD_FIELDS = (
@@ -190,19 +195,96 @@ def sha256_of(path):
 class _Incoming:
     number: int
     offset: int
-    marc: dict
+    marc_text: str
     fields: dict
     identifiers: set
     items: list
     marc_hash: str
 
+    def marc_dict(self):
+        return json.loads(self.marc_text)
 
-@dataclass
+
 class _Pending:
-    """A record to create in this batch."""
+    """A record to create in this batch: the incoming record it was made from (replaced
+    by a richer one merged into it in the same batch) and the identifiers it collects."""
 
-    obj: Record
-    identifiers: set
+    __slots__ = ("source", "identifiers", "pk")
+
+    def __init__(self, source):
+        self.source = source
+        self.identifiers = set(source.identifiers)
+        self.pk = None
+
+
+RECORD_COLUMNS = (
+    "id",
+    "marc",
+    "marc_hash",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+    "merged_into_id",
+    "title",
+    "subtitle",
+    "authors",
+    "main_author",
+    "publisher",
+    "year",
+    "language",
+    "material_type",
+    "audience",
+    "series",
+    "subjects",
+    "classification",
+    "sort_title",
+    "match_key",
+    "richness",
+)
+ITEM_COLUMNS = (
+    "id",
+    "barcode",
+    "record_id",
+    "owner_id",
+    "home_branch_id",
+    "current_location_id",
+    "shelf_code",
+    "call_number",
+    "material_type",
+    "status",
+    "status_changed_at",
+    "price",
+    "floating",
+    "date_added",
+)
+
+
+def _record_row(pk, source, created, deleted=None, merged_into=None):
+    f = source.fields
+    return (
+        pk,
+        source.marc_text,
+        source.marc_hash,
+        created,
+        created,
+        deleted,
+        merged_into,
+        f["title"],
+        f["subtitle"],
+        json.dumps(f["authors"], ensure_ascii=False),
+        f["main_author"],
+        f["publisher"],
+        f["year"],
+        f["language"],
+        f["material_type"],
+        f["audience"],
+        f["series"],
+        json.dumps(f["subjects"], ensure_ascii=False),
+        f["classification"],
+        f["sort_title"],
+        f["match_key"],
+        f["richness"],
+    )
 
 
 class Importer:
@@ -218,6 +300,8 @@ class Importer:
         progress=None,
         report=None,
         fmt="auto",
+        enqueue=True,
+        workers=1,
     ):
         if library.kind != Node.Kind.ORGANISATION:
             raise ImportSetupError(f"{library.code} is not a library organisation")
@@ -228,6 +312,9 @@ class Importer:
         self.by = by
         self.progress = progress
         self.fmt = fmt
+        self.enqueue = enqueue
+        self.workers = max(1, int(workers or 1))
+        self.pool = None
         self.report = report or ImportReport()
 
     # --- files ------------------------------------------------------------------------
@@ -250,7 +337,8 @@ class Importer:
                 skip = run.records_done
                 self.report.resumed_from[name] = skip
         try:
-            records = open_records(path, self.fmt, skip=skip)
+            parallel = self.workers > 1 and sniff_path(path) == "iso2709"
+            records = open_records(path, self.fmt, skip=skip, parse=not parallel)
             first = next(records, None)  # NotMarcError surfaces before anything is written
         except NotMarcError as exc:
             exc.file = name
@@ -259,16 +347,10 @@ class Importer:
             run = ImportRun.objects.create(
                 file_name=name[-500:], file_sha256=digest, library=self.library
             )
-        batch = []
         done = skip
-        chain = [first] if first is not None else []
-        for raw in _chain(chain, records):
-            batch.append(raw)
-            if len(batch) >= self.batch_size:
-                done = self._run_batch(name, batch, run)
-                batch = []
-        if batch:
-            done = self._run_batch(name, batch, run)
+        raws = _chain([first] if first is not None else [], records)
+        for outcomes, last in self._prepared_batches(raws):
+            done = self._run_batch(name, outcomes, last, run)
         if run is not None:
             run.finished_at = timezone.now()
             run.records_done = done
@@ -278,20 +360,36 @@ class Importer:
             run.save(update_fields=["finished_at", "records_done", "summary"])
         return self.report
 
-    def _run_batch(self, name, batch, run):
-        last = batch[-1]
+    def _prepared_batches(self, raws):
+        """(outcomes, last RawRecord) per batch; parsing and preparing run in ``workers``
+        processes when the records come unparsed, with a bounded number of batches in
+        flight so memory stays constant."""
+        batches = _batched(raws, self.batch_size)
+        if self.pool is None:
+            for batch in batches:
+                yield prepare_batch(batch, self.presets), batch[-1]
+            return
+        window = deque()
+        for batch in batches:
+            window.append((self.pool.submit(prepare_batch, batch, self.presets), batch[-1]))
+            if len(window) > 2 * self.workers:
+                future, last = window.popleft()
+                yield future.result(), last
+        while window:
+            future, last = window.popleft()
+            yield future.result(), last
+
+    def _run_batch(self, name, outcomes, last, run):
         prepared = []
-        for raw in batch:
+        for outcome in outcomes:
             self.report.read += 1
-            if raw.error:
-                self.report.reject(name, raw.number, raw.offset, raw.error)
+            if outcome[0] == "rejected":
+                self.report.reject(name, *outcome[1:])
                 continue
-            if raw.warning:
-                self.report.warn(name, raw.number, raw.offset, raw.warning)
-            try:
-                prepared.append(self._prepare(raw))
-            except Exception as exc:  # a record pymarc read but we cannot use
-                self.report.reject(name, raw.number, raw.offset, f"unusable record: {exc}")
+            incoming, warning = outcome[1], outcome[2]
+            if warning:
+                self.report.warn(name, incoming.number, incoming.offset, warning)
+            prepared.append(incoming)
         saved = self.report._counts()
         try:
             with transaction.atomic():
@@ -313,7 +411,7 @@ class Importer:
             with transaction.atomic():
                 self._advance(run, last.number)
         if self.progress:
-            self.progress(records=len(batch), offset=last.offset)
+            self.progress(records=len(outcomes), offset=last.offset)
         return last.number
 
     def _restore_counts(self, saved):
@@ -334,33 +432,6 @@ class Importer:
     def _advance(self, run, number):
         if run is not None:
             ImportRun.objects.filter(pk=run.pk).update(records_done=number)
-
-    def _prepare(self, raw):
-        record = raw.record
-        items = holdings(record, self.presets)
-        if items:
-            # Holdings belong to the library, not to the shared record: drop the fields
-            # that became items (other fields with that tag stay).
-            used = {id(h.field) for h in items}
-            record.fields = [f for f in record.fields if id(f) not in used]
-        shelf = [h.shelf for h in items if h.shelf] + [h.type for h in items if h.type]
-        # Length and base address are computed when written: stored as zeros, so the same
-        # record read from ISO 2709 or MARCXML has the same fingerprint.
-        leader = str(record.leader)
-        record.leader = Leader("00000" + leader[5:12] + "00000" + leader[17:])
-        fields = extract(record, shelf_codes=shelf)
-        identifiers = fields.pop("identifiers")
-        marc = record.as_dict()
-        text = json.dumps(marc, ensure_ascii=False, separators=(",", ":"))
-        return _Incoming(
-            number=raw.number,
-            offset=raw.offset,
-            marc=marc,
-            fields=fields,
-            identifiers=identifiers,
-            items=items,
-            marc_hash=hashlib.sha1(text.encode("utf-8")).hexdigest(),
-        )
 
     # --- one batch in one transaction -------------------------------------------------
     def _write(self, name, batch):
@@ -413,10 +484,10 @@ class Importer:
 
         # 2. decide, record by record; targets are DB ids or _Pending objects
         pending = []
-        tombstones = []  # (tombstone Record, identifiers, survivor target, merge info)
+        tombstones = []  # (incoming, survivor target, merge info)
         replaced = {}  # existing id -> _Incoming that replaces its MARC
         extra_idents = {}  # existing id -> identifiers to add
-        placements = []  # (_Incoming, target)
+        placements = []  # (_Incoming, target, merge info or None)
         for p in batch:
             target = by_hash.get(p.marc_hash)
             if target is not None:
@@ -436,97 +507,88 @@ class Importer:
             if target is None and key and key in by_key:
                 target = by_key[key]
                 matched_on, match_value = "match_key", key
+            merge = None
             if target is None:
-                obj = Record(
-                    marc=p.marc, marc_hash=p.marc_hash, created_at=now, updated_at=now, **p.fields
-                )
-                target = _Pending(obj, set(p.identifiers))
+                target = _Pending(p)
                 pending.append(target)
                 report.created += 1
             else:
                 report.merged += 1
-                merge = {"matched_on": matched_on, "match_value": match_value[:200], "before": None}
+                merge = {
+                    "matched_on": matched_on,
+                    "match_value": match_value[:200],
+                    "before": None,
+                    "hash_before": "",
+                }
+                pending_target = isinstance(target, _Pending)
                 current = (
-                    target.obj.richness if isinstance(target, _Pending) else richness.get(target, 0)
+                    target.source.fields["richness"] if pending_target else richness.get(target, 0)
                 )
                 if p.fields["richness"] > current:
-                    if isinstance(target, _Pending):
-                        merge["before"] = target.obj.marc
-                        merge["hash_before"] = target.obj.marc_hash
-                        for name_ in RECORD_FIELDS:
-                            setattr(target.obj, name_, p.fields[name_])
-                        target.obj.marc = p.marc
-                        target.obj.marc_hash = p.marc_hash
-                        target.obj.richness = p.fields["richness"]
+                    if pending_target:
+                        merge["before"] = target.source.marc_dict()
+                        merge["hash_before"] = target.source.marc_hash
+                        target.source = p
                     else:
                         merge["before"] = "load"
                         replaced[target] = p
                         richness[target] = p.fields["richness"]
-                if isinstance(target, _Pending):
+                if pending_target:
                     target.identifiers |= p.identifiers
                 else:
                     extra_idents.setdefault(target, set()).update(p.identifiers)
-                tomb = Record(
-                    marc=p.marc,
-                    marc_hash=p.marc_hash,
-                    created_at=now,
-                    updated_at=now,
-                    deleted_at=now,
-                    **p.fields,
-                )
-                tombstones.append((tomb, set(p.identifiers), target, merge))
-                placements.append((p, target, merge))
-                by_hash[p.marc_hash] = target
-                for ident in p.identifiers:
-                    by_ident.setdefault(ident, target)
-                if key:
-                    by_key.setdefault(key, target)
-                continue
-            placements.append((p, target, None))
+                tombstones.append((p, target, merge))
+            placements.append((p, target, merge))
             by_hash[p.marc_hash] = target
             for ident in p.identifiers:
                 by_ident.setdefault(ident, target)
             if key:
                 by_key.setdefault(key, target)
 
-        # 3. write records
-        if pending:
-            Record.objects.bulk_create([t.obj for t in pending], batch_size=500)
+        # 3. write records (plain executemany: see bulk.py)
+        created = bulk.adapt_datetime(now)
+        ids = bulk.allocate_ids(Record, len(pending) + len(tombstones))
+        for target, pk in zip(pending, ids, strict=False):
+            target.pk = pk
 
         def rid(target):
-            return target.obj.pk if isinstance(target, _Pending) else target
+            return target.pk if isinstance(target, _Pending) else target
 
-        for tomb, _ids, target, _merge in tombstones:
-            tomb.merged_into_id = rid(target)
-        if tombstones:
-            Record.objects.bulk_create([t[0] for t in tombstones], batch_size=500)
+        rows = [_record_row(t.pk, t.source, created) for t in pending]
+        tomb_ids = ids[len(pending) :]
+        rows += [
+            _record_row(pk, p, created, deleted=created, merged_into=rid(target))
+            for pk, (p, target, _m) in zip(tomb_ids, tombstones, strict=True)
+        ]
+        bulk.insert_rows(Record, RECORD_COLUMNS, rows, json_columns=("marc", "authors", "subjects"))
         befores = {}
         if replaced:
-            survivors = Record.objects.in_bulk(list(replaced))
+            befores = {
+                pk: (marc, marc_hash)
+                for pk, marc, marc_hash in Record.objects.filter(pk__in=list(replaced)).values_list(
+                    "pk", "marc", "marc_hash"
+                )
+            }
+            columns = ["marc", "marc_hash", "updated_at", *RECORD_FIELDS]
+            updates = []
             for record_id, p in replaced.items():
-                survivor = survivors[record_id]
-                befores[record_id] = (survivor.marc, survivor.marc_hash)
-                survivor.marc = p.marc
-                survivor.marc_hash = p.marc_hash
-                survivor.updated_at = now
-                for name_ in RECORD_FIELDS:
-                    setattr(survivor, name_, p.fields[name_])
-            Record.objects.bulk_update(
-                list(survivors.values()),
-                ["marc", "marc_hash", "updated_at", *RECORD_FIELDS],
-                batch_size=200,
-            )
-        if extra_idents and not replaced:
-            Record.objects.filter(id__in=list(extra_idents)).update(updated_at=now)
+                row = _record_row(record_id, p, created)
+                values = dict(zip(RECORD_COLUMNS, row, strict=True))
+                updates.append((*(values[c] for c in columns), record_id))
+            bulk.update_rows(Record, columns, updates, json_columns=("marc", "authors", "subjects"))
+        others = set(extra_idents) - set(replaced)
+        if others:
+            Record.objects.filter(id__in=list(others)).update(updated_at=now)
         idents = []
         for t in pending:
-            idents += [Identifier(record_id=t.obj.pk, scheme=s, value=v) for s, v in t.identifiers]
-        for tomb, ids, _target, _merge in tombstones:
-            idents += [Identifier(record_id=tomb.pk, scheme=s, value=v) for s, v in ids]
-        for record_id, ids in extra_idents.items():
-            idents += [Identifier(record_id=record_id, scheme=s, value=v) for s, v in ids]
-        if idents:
-            Identifier.objects.bulk_create(idents, batch_size=1000, ignore_conflicts=True)
+            idents += [(t.pk, s, v) for s, v in t.identifiers]
+        for pk, (p, _target, _merge) in zip(tomb_ids, tombstones, strict=True):
+            idents += [(pk, s, v) for s, v in p.identifiers]
+        for record_id, values in extra_idents.items():
+            idents += [(record_id, s, v) for s, v in values]
+        bulk.insert_rows(
+            Identifier, ("record_id", "scheme", "value"), idents, ignore_conflicts=True
+        )
 
         # 4. items
         barcodes = [h.barcode for p, _t, _m in placements for h in p.items]
@@ -539,9 +601,10 @@ class Importer:
                 )
             }
         seen = set()
-        new_items = []
-        item_merge = []
+        new_items = []  # (row without id, merge)
         touched = set()
+        today = bulk.adapt_date(timezone.localdate(now))
+        owner = self.library.pk
         for p, target, merge in placements:
             record_id = rid(target)
             for h in p.items:
@@ -557,8 +620,8 @@ class Importer:
                     continue
                 seen.add(h.barcode)
                 if h.barcode in existing:
-                    other_record, owner = existing[h.barcode]
-                    if other_record == record_id and owner == self.library.pk:
+                    other_record, other_owner = existing[h.barcode]
+                    if other_record == record_id and other_owner == owner:
                         report.items_present += 1
                     else:
                         report.reject_item(
@@ -568,43 +631,50 @@ class Importer:
                             f"barcode already in use (record {other_record})",
                         )
                     continue
-                branch = self.branches.resolve(h.branch)
+                branch = self.branches.resolve(h.branch).pk
                 new_items.append(
-                    Item(
-                        barcode=h.barcode,
-                        record_id=record_id,
-                        owner_id=self.library.pk,
-                        home_branch_id=branch.pk,
-                        current_location_id=branch.pk,
-                        shelf_code=h.shelf[:64],
-                        call_number=h.call[:100],
-                        material_type=item_material(h.type, p.fields["material_type"]),
-                        status=h.status,
-                        status_changed_at=now,
-                        price=h.price,
-                        date_added=timezone.localdate(now),
+                    (
+                        (
+                            h.barcode,
+                            record_id,
+                            owner,
+                            branch,
+                            branch,
+                            h.shelf[:64],
+                            h.call[:100],
+                            item_material(h.type, p.fields["material_type"]),
+                            h.status,
+                            created,
+                            bulk.adapt_decimal(h.price),
+                            False,
+                            today,
+                        ),
+                        merge,
                     )
                 )
-                item_merge.append(merge)
                 touched.add(record_id)
-        if new_items:
-            Item.objects.bulk_create(new_items, batch_size=1000)
-            report.items_added += len(new_items)
+        item_ids = bulk.allocate_ids(Item, len(new_items))
+        bulk.insert_rows(
+            Item,
+            ITEM_COLUMNS,
+            [(pk, *row) for pk, (row, _m) in zip(item_ids, new_items, strict=True)],
+        )
+        report.items_added += len(new_items)
         moved = {}
-        for item, merge in zip(new_items, item_merge, strict=True):
+        for pk, (_row, merge) in zip(item_ids, new_items, strict=True):
             if merge is not None:
-                moved.setdefault(id(merge), []).append(item.pk)
+                moved.setdefault(id(merge), []).append(pk)
 
         # 5. merge log
         logs = []
-        for tomb, _ids, target, merge in tombstones:
-            before, hash_before = merge["before"], merge.get("hash_before", "")
+        for pk, (_p, target, merge) in zip(tomb_ids, tombstones, strict=True):
+            before, hash_before = merge["before"], merge["hash_before"]
             if before == "load":
                 before, hash_before = befores.get(rid(target), (None, ""))
             logs.append(
                 MergeLog(
                     survivor_id=rid(target),
-                    merged_id=tomb.pk,
+                    merged_id=pk,
                     matched_on=merge["matched_on"],
                     match_value=merge["match_value"],
                     survivor_marc_before=before,
@@ -618,9 +688,8 @@ class Importer:
             MergeLog.objects.bulk_create(logs, batch_size=500)
 
         # 6. search queue and event, same transaction
-        changed = {t.obj.pk for t in pending} | set(replaced) | set(extra_idents) | touched
-        changed |= {rid(t) for _tomb, _i, t, _m in tombstones}
-        if changed:
+        changed = {t.pk for t in pending} | set(replaced) | set(extra_idents) | touched
+        if changed and self.enqueue:
             from ..services import enqueue_reindex
 
             enqueue_reindex(*changed)
@@ -637,10 +706,70 @@ class Importer:
         )
 
 
+def prepare_record(record, number, offset, presets):
+    """Holdings out, fields extracted, MARC-in-JSON and its fingerprint: an _Incoming."""
+    items = holdings(record, presets)
+    if items:
+        # Holdings belong to the library, not to the shared record: drop the fields
+        # that became items (other fields with that tag stay).
+        used = {id(h.field) for h in items}
+        record.fields = [f for f in record.fields if id(f) not in used]
+        for h in items:
+            h.field = None
+    shelf = [h.shelf for h in items if h.shelf] + [h.type for h in items if h.type]
+    # Length and base address are computed when written: stored as zeros, so the same
+    # record read from ISO 2709 or MARCXML has the same fingerprint.
+    leader = str(record.leader)
+    record.leader = Leader("00000" + leader[5:12] + "00000" + leader[17:])
+    fields = extract(record, shelf_codes=shelf)
+    identifiers = fields.pop("identifiers")
+    text = json.dumps(record.as_dict(), ensure_ascii=False, separators=(",", ":"))
+    return _Incoming(
+        number=number,
+        offset=offset,
+        marc_text=text,
+        fields=fields,
+        identifiers=identifiers,
+        items=items,
+        marc_hash=hashlib.sha1(text.encode("utf-8")).hexdigest(),
+    )
+
+
+def prepare_batch(raws, presets):
+    """Parse (when still raw bytes) and prepare a batch of RawRecords. Pure: runs in a
+    worker process for big ISO 2709 files. Returns outcomes in order:
+    ("ok", _Incoming, warning) or ("rejected", number, offset, reason)."""
+    out = []
+    for raw in raws:
+        if raw.data:
+            raw = _parse_iso(raw.number, raw.offset, raw.data)
+        if raw.error:
+            out.append(("rejected", raw.number, raw.offset, raw.error))
+            continue
+        try:
+            incoming = prepare_record(raw.record, raw.number, raw.offset, presets)
+        except Exception as exc:  # a record pymarc read but we cannot use
+            out.append(("rejected", raw.number, raw.offset, f"unusable record: {exc}"))
+            continue
+        out.append(("ok", incoming, raw.warning))
+    return out
+
+
 def _by_label(by):
     if by is None:
         return ""
     return (getattr(by, "get_username", None) and by.get_username()) or str(by)[:100]
+
+
+def _batched(iterable, size):
+    batch = []
+    for item in iterable:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _chain(first, rest):
@@ -654,6 +783,19 @@ def run_import(paths, *, library, dry_run=False, **options):
     started = time.perf_counter()
     importer = Importer(library=library, **options)
     importer.report.dry_run = dry_run
+    if importer.workers > 1:
+        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        importer.pool = ProcessPoolExecutor(importer.workers, mp_context=context)
+    try:
+        _run_files(importer, paths, dry_run)
+    finally:
+        if importer.pool is not None:
+            importer.pool.shutdown(cancel_futures=True)
+    importer.report.seconds = time.perf_counter() - started
+    return importer.report
+
+
+def _run_files(importer, paths, dry_run):
     if dry_run:
         with transaction.atomic():
             for path in paths:
@@ -662,5 +804,3 @@ def run_import(paths, *, library, dry_run=False, **options):
     else:
         for path in paths:
             importer.import_file(path)
-    importer.report.seconds = time.perf_counter() - started
-    return importer.report

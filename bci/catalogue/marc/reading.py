@@ -44,6 +44,7 @@ class RawRecord:
     record: Record | None = None
     error: str = ""
     warning: str = ""
+    data: bytes = b""  # the record's bytes when read with parse=False
 
 
 # --- format detection ---------------------------------------------------------------------
@@ -72,11 +73,11 @@ def detect_format(head):
     )
 
 
-def open_records(path, fmt="auto", *, skip=0):
+def open_records(path, fmt="auto", *, skip=0, parse=True):
     """Iterate RawRecords of the file at ``path`` (format 'auto', 'iso2709' or 'marcxml')."""
     handle = open(path, "rb")  # noqa: SIM115 - closed by the generator
     try:
-        return _closing(handle, read_records(handle, fmt, skip=skip))
+        return _closing(handle, read_records(handle, fmt, skip=skip, parse=parse))
     except BaseException:
         handle.close()
         raise
@@ -89,7 +90,7 @@ def _closing(handle, iterator):
         handle.close()
 
 
-def read_records(handle, fmt="auto", *, skip=0):
+def read_records(handle, fmt="auto", *, skip=0, parse=True):
     """Iterate RawRecords from a binary file object. Raises NotMarcError at once for a
     file that is not MARC."""
     if isinstance(handle, bytes | bytearray):
@@ -104,14 +105,15 @@ def read_records(handle, fmt="auto", *, skip=0):
             raise NotMarcError("it is not ISO 2709: the first record has no valid leader")
     elif fmt != "marcxml":
         raise ValueError(f"unknown format {fmt!r}")
-    reader = _iso2709 if fmt == "iso2709" else _marcxml
-    return reader(head, handle, skip)
+    if fmt == "iso2709":
+        return _iso2709(head, handle, skip, parse)
+    return _marcxml(head, handle, skip)
 
 
 # --- ISO 2709 -----------------------------------------------------------------------------
 
 
-def _iso2709(head, handle, skip):
+def _iso2709(head, handle, skip, parse=True):
     buf = bytearray(head)
     base = 0  # file offset of buf[0]
     pos = 0
@@ -157,7 +159,10 @@ def _iso2709(head, handle, skip):
                 chunk = bytes(buf[pos : pos + declared])
                 pos += declared
                 if number > skip:
-                    yield _parse_iso(number, offset, chunk)
+                    if parse:
+                        yield _parse_iso(number, offset, chunk)
+                    else:
+                        yield RawRecord(number, offset, data=chunk)
                 continue
         # The length is wrong or unreadable: find the real end of this record.
         end = _find_end(buf, pos, fill)

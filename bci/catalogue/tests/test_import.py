@@ -183,3 +183,24 @@ def test_command_refuses_unknown_library_and_missing_file(net, tmp_path):
         call_command("import_marc", str(UVA), "--library", "NOPE")
     with pytest.raises(CommandError, match="no such file"):
         call_command("import_marc", str(tmp_path / "gone.mrc"), "--library", "LIB-A")
+
+
+def test_worker_processes_give_the_same_result_as_one_process(net, tmp_path):
+    from .marc_samples import uva_chunks
+
+    chunks = list(uva_chunks()[:60])
+    chunks[10] = chunks[10][:24] + b"#?" + chunks[10][26:]  # a bad directory
+    path = write(tmp_path, "w.mrc", b"".join(chunks))
+    report = import_marc_file(paths=[path], library=net.lib_a, workers=2, batch_size=20)
+    assert report.read == 60 and report.rejected_count == 1
+    assert report.rejected[0]["record"] == 11
+    parallel = sorted(live().values_list("marc_hash", flat=True))
+    items = sorted(Item.objects.values_list("barcode", "record__marc_hash"))
+    Item.objects.all().delete()
+    MergeLog.objects.all().delete()
+    Identifier.objects.all().delete()
+    Record.objects.all().delete()
+    ImportRun.objects.all().delete()
+    import_marc_file(paths=[path], library=net.lib_a, batch_size=20)
+    assert sorted(live().values_list("marc_hash", flat=True)) == parallel
+    assert sorted(Item.objects.values_list("barcode", "record__marc_hash")) == items

@@ -1,6 +1,7 @@
 """bci import-marc FILE... --library CODE: load MARC records and their items."""
 
 import json
+import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -51,6 +52,12 @@ class Command(BaseCommand):
             help="branch for unmapped codes (default: the organisation's main branch)",
         )
         parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=min(4, os.cpu_count() or 1),
+            help="processes parsing ISO 2709 records beside the writer (default: CPUs, max 4)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="do everything, keep nothing")
         parser.add_argument("--report", metavar="FILE", help="write the JSON report here")
 
@@ -102,6 +109,7 @@ class Command(BaseCommand):
                     batch_size=opts["batch_size"],
                     by="import-marc",
                     progress=progress,
+                    workers=opts["workers"],
                 )
             except (NotMarcFile, ImportOptionsInvalid) as exc:
                 raise CommandError(str(exc)) from None
