@@ -191,12 +191,22 @@ def _field_terms(fields, terms):
     return subs[0][1] if len(subs) == 1 else Query.boolean_query(subs)
 
 
-def _clause_query(clause: Clause, *, fuzzy: bool):
-    """The tantivy query of one clause, or None when nothing in it is searchable."""
+def _clause_query(clause: Clause, *, fuzzy: bool, match_only: bool = False):
+    """The tantivy query of one clause, or None when nothing in it is searchable.
+
+    ``match_only``: the same set of documents, cheaper (no per-field scoring): the ``all``
+    field holds the title, author and subject text, so a clause on all three fields
+    matches exactly where it matches ``all``. Used for facet counting.
+    """
     if clause.field == S.IDENT:
         v = normalise_identifier(clause.text)
         return Query.term_query(S.schema, S.IDENT, v) if v else None
-    fields = [clause.field] if clause.field else [S.TITLE, S.AUTHOR, S.ALL]
+    if clause.field:
+        fields = [clause.field]
+    elif match_only and not fuzzy:
+        fields = [S.ALL]
+    else:
+        fields = [S.TITLE, S.AUTHOR, S.ALL]
     toks = _tokens(clause.text)
     if not toks:
         return None
@@ -233,20 +243,29 @@ def has_fuzzy_candidates(parsed: Parsed) -> bool:
     )
 
 
-def build_query(parsed: Parsed, *, fuzzy: bool = False):
-    """The text query for ``parsed``; None means "match everything" (browse)."""
+def build_query(parsed: Parsed, *, fuzzy: bool = False, match_only: bool = False):
+    """The text query for ``parsed``; None means "match everything" (browse).
+    ``match_only``: the same documents without the scoring structure (see _clause_query)."""
     if parsed.empty:
         return None
     must = []
     for group in parsed.groups:
-        subs = [q for c in group if (q := _clause_query(c, fuzzy=fuzzy)) is not None]
+        subs = [
+            q
+            for c in group
+            if (q := _clause_query(c, fuzzy=fuzzy, match_only=match_only)) is not None
+        ]
         if not subs:
             continue
         if len(subs) == 1:
             must.append(subs[0])
         else:
             must.append(Query.boolean_query([(Occur.Should, q) for q in subs]))
-    nots = [q for c in parsed.negated if (q := _clause_query(c, fuzzy=False)) is not None]
+    nots = [
+        q
+        for c in parsed.negated
+        if (q := _clause_query(c, fuzzy=False, match_only=match_only)) is not None
+    ]
     if must:
         text = must[0] if len(must) == 1 and not nots else None
         if text is None:

@@ -13,7 +13,7 @@ import tantivy
 
 # Bump when the schema or the analysis changes: the index then lives in a new folder and
 # ``bci reindex`` fills it (an old index is never read with a new schema).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 ANALYZER = "bci_nl"
 
@@ -41,12 +41,19 @@ FACET_FIELDS = {
 }
 # Counting. Terms aggregations over a *dense single-valued* fast column cost a few ns per
 # matching document; over a multi-valued column ~100 ns (measured, bench/search.py), which
-# at 1M records is too slow. So a multi-valued facet is counted from K single-valued "slot"
-# columns (the record's 1st..Kth value, or EMPTY) plus one overflow column holding the
-# remaining values joined by SEP (EMPTY when none). Counts are exact: every value of a
-# record is in exactly one slot or in the overflow.
+# at 1M records is too slow. So:
+# * material type, language, audience and decade are counted together from one column
+#   COMBINED holding "type SEP language SEP audience SEP decade" (a few hundred distinct
+#   combinations); every document has exactly one value, so its buckets also sum to the
+#   number of matching documents;
+# * a multi-valued facet is counted from K single-valued "slot" columns (the record's
+#   1st..Kth value, or EMPTY) plus one overflow column holding the remaining values joined
+#   by SEP (EMPTY when none). Every value of a record is in exactly one slot or in the
+#   overflow, so the counts are exact.
 SINGLE_VALUED = ("material_type", "language", "audience")
-SLOTS = {"library": 3, "available_at": 3, "author": 2, "subject": 3}
+COMBINED = "facet_mlay"
+COMBINED_PARTS = ("material_type", "language", "audience", "year")
+SLOTS = {"library": 2, "available_at": 2, "author": 2, "subject": 2}
 EMPTY = "\x1e"
 SEP = "\x1f"
 
@@ -81,9 +88,9 @@ def build_schema():
     for name in (TITLE, AUTHOR, SUBJECT, ALL):
         sb.add_text_field(name, tokenizer_name=ANALYZER, index_option="position")
     sb.add_text_field(IDENT, tokenizer_name="raw", index_option="basic")
-    for facet, field in FACET_FIELDS.items():
-        fast = facet in SINGLE_VALUED
-        sb.add_text_field(field, fast=fast, tokenizer_name="raw", index_option="basic")
+    for field in FACET_FIELDS.values():
+        sb.add_text_field(field, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field(COMBINED, fast=True, tokenizer_name="raw", index_option="basic")
     for facet in SLOTS:
         for field in (*slot_fields(facet), overflow_field(facet)):
             sb.add_text_field(field, fast=True, tokenizer_name="raw", index_option="basic")

@@ -108,83 +108,80 @@ def _overflow_counts(raw, key, counts):
                 counts[v] = counts.get(v, 0) + b["doc_count"]
 
 
-def facet_counts(searcher, query, names=FACETS):
-    """Exact counts per facet value for the documents matching ``query``.
+ALL_VALUES = 2**31 - 1  # segment_size: every segment reports every value
 
-    Terms aggregations over dense single-valued fast columns (see schema.SLOTS), in one
-    pass. Facets listing every value (all but author/subject) are exact when each column
-    is complete; an incomplete one is recounted with unlimited segment lists. For the
-    top-N facets (author, subject) the first pass yields candidates (top 3N per slot, 10N
-    per segment) and a second pass counts exactly the 2N best-looking ones (``include``)
-    in every slot; the overflow column is always counted completely. The counts shown are
-    exact; which N are shown is decided on the candidates.
+
+def facet_counts(searcher, query, names=FACETS):
+    """``(facets, total)``: exact counts per facet value for the documents matching
+    ``query``, and the number of those documents.
+
+    One aggregation pass over dense single-valued fast columns (see schema.COMBINED and
+    schema.SLOTS). Columns listing every value are exact when complete; an incomplete one is
+    recounted with unlimited lists. For the top-N facets (author, subject) the first pass
+    takes the top 3N per slot (10N per segment); when a slot's list was cut, a second pass
+    counts the 2N best-looking candidates exactly (``include``) in every slot; the overflow
+    column is always counted completely. The counts shown are exact; which N are shown is
+    decided among those candidates.
     """
-    aggs = {}
-    for name in names:
-        if name == "year":
-            aggs["year"] = {
-                "histogram": {"field": S.YEAR, "interval": YEAR_BUCKET, "min_doc_count": 1}
-            }
-        elif name in S.SINGLE_VALUED:
-            aggs[name] = _terms(S.FACET_FIELDS[name], FACET_SIZE_ALL, 2**31 - 1)
-        else:
-            top = FACET_SIZE.get(name)
-            size = top * 3 if top else FACET_SIZE_ALL
-            seg = top * 10 if top else 2**31 - 1
-            for f in S.slot_fields(name):
-                aggs[f] = _terms(f, size, seg)
-            aggs[S.overflow_field(name)] = _terms(S.overflow_field(name), 5000, 2**31 - 1)
-    raw = searcher.aggregate(query, aggs) if aggs else {}
+    aggs = {S.COMBINED: _terms(S.COMBINED, 20_000, ALL_VALUES)}
+    multi = [n for n in names if n in S.SLOTS]
+    for name in multi:
+        top = FACET_SIZE.get(name)
+        for f in S.slot_fields(name):
+            aggs[f] = _terms(f, top * 3, top * 10) if top else _terms(f, FACET_SIZE_ALL, ALL_VALUES)
+        aggs[S.overflow_field(name)] = _terms(S.overflow_field(name), 5000, ALL_VALUES)
+    raw = searcher.aggregate(query, aggs)
     # Columns whose every value is needed: recount any that came back incomplete.
     redo = {
-        key: _terms(spec["terms"]["field"], 2**20, 2**31 - 1)
+        key: _terms(spec["terms"]["field"], 2**20, ALL_VALUES)
         for key, spec in aggs.items()
-        if "terms" in spec and spec["terms"]["segment_size"] == 2**31 - 1
-        if not _complete(raw, key)
+        if spec["terms"]["segment_size"] == ALL_VALUES and not _complete(raw, key)
     }
     if redo:
         raw.update(searcher.aggregate(query, redo))
-    out = {}
+
+    counts = {name: {} for name in names}
+    total = 0
+    parts = {name: i for i, name in enumerate(S.COMBINED_PARTS) if name in counts}
+    for b in _buckets(raw, S.COMBINED):
+        n = b["doc_count"]
+        total += n
+        values = b["key"].split(S.SEP)
+        for name, i in parts.items():
+            v = values[i] if i < len(values) else S.EMPTY
+            if v != S.EMPTY:
+                counts[name][v] = counts[name].get(v, 0) + n
+    if "year" in counts:
+        counts["year"] = {f"{d}-{int(d) + YEAR_BUCKET - 1}": n for d, n in counts["year"].items()}
     second = {}
-    for name in names:
-        if name == "year":
-            pairs = [
-                (f"{int(b['key'])}-{int(b['key']) + YEAR_BUCKET - 1}", b["doc_count"])
-                for b in _buckets(raw, "year")
-                if b["doc_count"] and b["key"] >= YEAR_BUCKET
-            ]
-            out[name] = sorted(pairs, reverse=True)
-            continue
-        counts = {}
-        keys = [S.FACET_FIELDS[name]] if name in S.SINGLE_VALUED else S.slot_fields(name)
-        for key in keys:
+    for name in multi:
+        c = counts[name]
+        for key in S.slot_fields(name):
             for b in _buckets(raw, key):
                 if b["key"] != S.EMPTY:
-                    counts[b["key"]] = counts.get(b["key"], 0) + b["doc_count"]
-        if name not in S.SINGLE_VALUED:
-            ofield = S.overflow_field(name)
-            _overflow_counts(raw, ofield, counts)
+                    c[b["key"]] = c.get(b["key"], 0) + b["doc_count"]
+        _overflow_counts(raw, S.overflow_field(name), c)
         top = FACET_SIZE.get(name)
-        if top:
-            candidates = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: top * 2]
-            second[name] = [k for k, _ in candidates]
-        out[name] = counts
+        if top and not all(_complete(raw, key) for key in S.slot_fields(name)):
+            best = sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[: top * 2]
+            second[name] = [k for k, _ in best]
     if second:
-        out.update(_exact_top(searcher, query, second, raw))
+        counts.update(_exact_top(searcher, query, second, raw))
     result = {}
     for name in names:
-        pairs = out[name] if name == "year" else list(out[name].items())
-        if name != "year":
-            pairs.sort(key=lambda kv: (-kv[1], kv[0]))
+        if name == "year":
+            pairs = sorted(counts[name].items(), reverse=True)
+        else:
+            pairs = sorted(counts[name].items(), key=lambda kv: (-kv[1], kv[0]))
             if FACET_SIZE.get(name):
                 pairs = pairs[: FACET_SIZE[name]]
-        result[name] = [(k, int(c)) for k, c in pairs if c]
-    return result
+        result[name] = [(k, int(n)) for k, n in pairs if n]
+    return result, total
 
 
 def _exact_top(searcher, query, candidates, first_raw):
     """Exact counts of the candidate values of top-N facets: every slot column restricted
-    to the candidates (``include``), plus the overflow column of the first pass."""
+    to the candidates (``include``), plus the complete overflow column of the first pass."""
     aggs = {}
     for name, values in candidates.items():
         if values:
@@ -235,28 +232,39 @@ def run_search(
 
     parsed = Q.parse(q)
     fq = filter_queries(filters)
-    query = combine(Q.build_query(parsed), fq)
-    kwargs = {"limit": per_page, "offset": (page - 1) * per_page, "count": True}
+    kwargs = {"limit": per_page, "offset": (page - 1) * per_page}
     if sort == "year":
         kwargs.update(order_by_field=S.YEAR_ASC, order=Order.Asc)
     elif sort == "-year":
         kwargs.update(order_by_field=S.YEAR, order=Order.Desc)
     elif sort == "title":
         kwargs.update(order_by_field=S.SORT_TITLE, order=Order.Asc)
-    result = searcher.search(query, **kwargs)
+
+    def page_and_count(query, match):
+        if facets:
+            # The facet pass counts the hits too, on the cheaper match-only query; the
+            # page is then collected without counting.
+            counts, total = facet_counts(searcher, match)
+            hits = searcher.search(query, count=False, **kwargs).hits if total else []
+            return total, hits, counts
+        result = searcher.search(query, count=True, **kwargs)
+        return result.count, result.hits, {}
+
+    query = combine(Q.build_query(parsed), fq)
+    match = combine(Q.build_query(parsed, match_only=True), fq)
+    total, hits, facet_result = page_and_count(query, match)
     corrected = False
-    if result.count < FUZZY_WHEN_FEWER_THAN and Q.has_fuzzy_candidates(parsed):
+    if total < FUZZY_WHEN_FEWER_THAN and Q.has_fuzzy_candidates(parsed):
         fuzzy_query = combine(Q.build_query(parsed, fuzzy=True), fq)
-        fuzzy_result = searcher.search(fuzzy_query, **kwargs)
-        if fuzzy_result.count > result.count:
-            query, result, corrected = fuzzy_query, fuzzy_result, True
-    hits = result.hits
+        fuzzy = page_and_count(fuzzy_query, fuzzy_query)
+        if fuzzy[0] > total:
+            (total, hits, facet_result), corrected = fuzzy, True
     ids = searcher.fast_field_values(S.ID, [addr for _, addr in hits]) if hits else []
     scores = [float(s) if sort == "relevance" else 0.0 for s, _ in hits]
     return SearchResult(
-        total=result.count,
+        total=total,
         hits=[Hit(record_id=int(i), score=s) for i, s in zip(ids, scores, strict=True)],
-        facets=facet_counts(searcher, query) if facets else {},
+        facets=facet_result,
         page=page,
         per_page=per_page,
         query=q,
