@@ -355,10 +355,17 @@ def make_record(
     items=(1, 3),
     barcode_prefix="S",
     duplicate_of=None,
+    same_as=None,
 ):
-    """One synthetic record (pymarc Record, UTF-8) with 852 items. ``duplicate_of``: an
-    earlier index whose ISBN this record repeats (a second library's copy of a title)."""
-    rng = random.Random(seed * 1_000_003 + index)
+    """One synthetic record (pymarc Record, UTF-8) with 852 items.
+
+    ``duplicate_of``: an earlier index whose PPN and ISBN this record repeats with other
+    content (another catalogue's description of the same title: the import merges it).
+    ``same_as``: an index whose bibliographic content this record repeats exactly (another
+    library holding the same title: only the items differ)."""
+    rng = random.Random(seed * 1_000_003 + (index if same_as is None else same_as))
+    item_rng = random.Random(seed * 7_000_003 + index + 1)
+    content_index = index if same_as is None else same_as
     material = rng.choices(_MATERIAL_NAMES, _MATERIAL_WEIGHTS)[0]
     youth = material in ("picture_book", "youth_book") or rng.random() < 0.25
     language = rng.choices([x for x, _ in LANGUAGES], [w for _, w in LANGUAGES])[0]
@@ -371,7 +378,7 @@ def make_record(
     fiction = rng.random() < 0.65
 
     leader6, leader7 = "a", "m"
-    f008 = list(f"{240101 + index % 9000:06d}s{year}    ne            000 0 {language} d")
+    f008 = list(f"{240101 + content_index % 9000:06d}s{year}    ne            000 0 {language} d")
     f007 = ""
     if youth:
         f008[22] = "j"
@@ -423,7 +430,7 @@ def make_record(
 
     record = Record(force_utf8=True, leader=f"00000n{leader6}{leader7} a2200000 a 4500")
     record.leader = Leader(f"00000n{leader6}{leader7} a2200000 a 4500")
-    number = duplicate_of if duplicate_of is not None else index + seed * 10_000_000
+    number = duplicate_of if duplicate_of is not None else content_index + seed * 10_000_000
     record_ppn = ppn(number)
     record.add_field(Field(tag="001", data=record_ppn))
     record.add_field(Field(tag="003", data="NL-LBR"))
@@ -507,16 +514,16 @@ def make_record(
             _df("700", ("a", _inverted(s2, f2)), ("4", "ill" if youth else "trl"), ind1="1")
         )
     low, high = items
-    for k in range(rng.randint(low, high)):
+    for k in range(item_rng.randint(low, high)):
         record.add_field(
             _df(
                 "852",
                 ("a", owner),
-                ("b", rng.choice(branches)),
+                ("b", item_rng.choice(branches)),
                 ("c", shelf),
                 ("h", f"{shelf} {surname.split()[-1][:4].upper()}"),
                 ("p", f"{barcode_prefix}{seed:02d}{index:08d}{k}"),
-                ("9", f"{rng.randrange(8, 40)}.{rng.choice(('00', '50', '95'))}"),
+                ("9", f"{item_rng.randrange(8, 40)}.{item_rng.choice(('00', '50', '95'))}"),
             )
         )
     return record
@@ -542,3 +549,16 @@ def write_file(path, n, *, fmt="iso2709", **options):
         if fmt == "marcxml":
             writer.close(close_fh=False)
     return path
+
+
+def prepared_batch(jobs, seed, options, presets):
+    """Generate and prepare records for the import in one go (runs in a worker process):
+    ``jobs`` is a list of (index, same_as). Returns import outcomes (see
+    ``marc.importer.prepare_batch``)."""
+    from .marc.importer import prepare_record
+
+    out = []
+    for index, same_as in jobs:
+        record = make_record(index, seed=seed, same_as=same_as, **options)
+        out.append(("ok", prepare_record(record, index + 1, 0, presets), ""))
+    return out

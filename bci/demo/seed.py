@@ -38,6 +38,7 @@ from rich.table import Table
 STEPS = [
     "bci.demo.steps.network.run",
     "bci.demo.steps.staff.run",
+    "bci.demo.steps.catalogue.run",
     "bci.protocols.sip2.kiosks.run",
 ]
 

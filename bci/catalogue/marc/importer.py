@@ -360,6 +360,13 @@ class Importer:
             run.save(update_fields=["finished_at", "records_done", "summary"])
         return self.report
 
+    def import_prepared(self, name, outcomes, last):
+        """Write one batch prepared elsewhere (``prepare_batch`` or
+        ``synth.prepared_batch``) outside any ImportRun: the demo seed's path."""
+        if name not in self.report.files:
+            self.report.files.append(name)
+        return self._run_batch(name, outcomes, last, None)
+
     def _prepared_batches(self, raws):
         """(outcomes, last RawRecord) per batch; parsing and preparing run in ``workers``
         processes when the records come unparsed, with a bounded number of batches in
@@ -693,6 +700,8 @@ class Importer:
             from ..services import enqueue_reindex
 
             enqueue_reindex(*changed)
+        if not (pending or tombstones or new_items):
+            return  # nothing changed: no event (re-running an import leaves no trace)
         record_event(
             "catalogue.import_batch",
             subject=self.library,
