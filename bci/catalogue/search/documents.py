@@ -89,15 +89,13 @@ def build_document(data: RecordData) -> tantivy.Document:
             doc.add_text(S.ALL, text)
     doc.add_integer(S.YEAR, int(data.year or 0))
     doc.add_integer(S.YEAR_ASC, int(data.year or S.UNKNOWN_YEAR_LAST))
-    combined = []
     for name in S.SINGLE_VALUED:
         value = _clean(getattr(data, name) or "")
         if value:
             doc.add_text(S.FACET_FIELDS[name], value)
-        combined.append(value or S.EMPTY)
+        doc.add_text(S.COUNT_FIELDS[name], value or S.EMPTY)
     decade = int(data.year) // 10 * 10 if data.year else None
-    combined.append(str(decade) if decade else S.EMPTY)
-    doc.add_text(S.COMBINED, S.SEP.join(combined))
+    doc.add_text(S.COUNT_FIELDS["year"], str(decade) if decade else S.EMPTY)
     idents = {normalise_identifier(v) for _, v in data.identifiers}
     libraries, available_at = set(), set()
     for item in data.items:

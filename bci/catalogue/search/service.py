@@ -115,15 +115,18 @@ def facet_counts(searcher, query, names=FACETS):
     """``(facets, total)``: exact counts per facet value for the documents matching
     ``query``, and the number of those documents.
 
-    One aggregation pass over dense single-valued fast columns (see schema.COMBINED and
-    schema.SLOTS). Columns listing every value are exact when complete; an incomplete one is
+    One aggregation pass over dense single-valued fast columns (see schema.COUNT_FIELDS
+    and schema.SLOTS). Columns listing every value are exact when complete; an incomplete one is
     recounted with unlimited lists. For the top-N facets (author, subject) the first pass
     takes the top 3N per slot (10N per segment); when a slot's list was cut, a second pass
     counts the 2N best-looking candidates exactly (``include``) in every slot; the overflow
     column is always counted completely. The counts shown are exact; which N are shown is
     decided among those candidates.
     """
-    aggs = {S.COMBINED: _terms(S.COMBINED, 20_000, ALL_VALUES)}
+    aggs = {}
+    for name in ("material_type", *names):  # material_type also gives the total
+        if name in S.COUNT_FIELDS:
+            aggs[S.COUNT_FIELDS[name]] = _terms(S.COUNT_FIELDS[name], FACET_SIZE_ALL, ALL_VALUES)
     multi = [n for n in names if n in S.SLOTS]
     for name in multi:
         top = FACET_SIZE.get(name)
@@ -141,16 +144,13 @@ def facet_counts(searcher, query, names=FACETS):
         raw.update(searcher.aggregate(query, redo))
 
     counts = {name: {} for name in names}
-    total = 0
-    parts = {name: i for i, name in enumerate(S.COMBINED_PARTS) if name in counts}
-    for b in _buckets(raw, S.COMBINED):
-        n = b["doc_count"]
-        total += n
-        values = b["key"].split(S.SEP)
-        for name, i in parts.items():
-            v = values[i] if i < len(values) else S.EMPTY
-            if v != S.EMPTY:
-                counts[name][v] = counts[name].get(v, 0) + n
+    total = sum(b["doc_count"] for b in _buckets(raw, S.COUNT_FIELDS["material_type"]))
+    for name in names:
+        if name in S.COUNT_FIELDS:
+            c = counts[name]
+            for b in _buckets(raw, S.COUNT_FIELDS[name]):
+                if b["key"] != S.EMPTY:
+                    c[b["key"]] = c.get(b["key"], 0) + b["doc_count"]
     if "year" in counts:
         counts["year"] = {f"{d}-{int(d) + YEAR_BUCKET - 1}": n for d, n in counts["year"].items()}
     second = {}
