@@ -73,3 +73,26 @@ def test_api_docs_render_the_catalogue_endpoints(live_server, browser_page, sett
     page.goto(live_server.url + "/api/v1/docs")
     expect(page.get_by_text("/api/v1/catalogue/records/{record_id}")).to_be_visible()
     expect(page.get_by_text("/api/v1/catalogue/items/{barcode}")).to_be_visible()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_everything_works_without_javascript(live_server, nojs_page, net):
+    from playwright.sync_api import expect
+
+    small_catalogue(net)
+    page = nojs_page
+    page.goto(live_server.url + "/en/")
+    page.get_by_label("Search the catalogue").fill("schmidt")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator(".opac-count")).to_contain_text("2 titles found")
+    page.locator('a[data-facet="audience"][data-value="youth"]').click()
+    page.wait_for_url(re.compile(r"audience=youth"))
+    page.get_by_label("Sort by").select_option("title")
+    page.get_by_role("button", name="Sort", exact=True).click()
+    page.wait_for_url(re.compile(r"sort=title"))
+    expect(page.locator(".opac-hit-title")).to_have_text(
+        ["Jip en Janneke", "Pluk van de Petteflet"]
+    )
+    page.get_by_role("link", name="Pluk van de Petteflet").click()
+    expect(page.locator('tbody[data-branch="A-1"]')).to_contain_text("Missing")
