@@ -385,3 +385,29 @@ def test_run_indexer_drains_the_queue(books):
         stop.set()
         thread.join(5)
     assert search("wachten").total == 1
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "fiets",
+        "zee",
+        '"grote boek"',
+        "harry OR zee",
+        "fiets -nederland",
+        "author:jansen",
+        "title:zee",
+        "9789023466345",
+        "b6",
+        "pottr",
+        "",
+        "de",
+    ],
+)
+def test_facet_pass_counts_the_same_hits_as_the_search(books, q):
+    """The facet pass runs a cheaper match-only query and also yields the total."""
+    with_facets = search(q, facets=True)
+    without = search(q, facets=False)
+    assert with_facets.total == without.total
+    assert ids(with_facets) == ids(without)
+    assert sum(n for _, n in with_facets.facets["material_type"]) == with_facets.total
