@@ -19,6 +19,10 @@ from bci.accounts.permissions import CHANGE_NETWORK, VIEW, can, restrict
 
 from .models import Closure, Node, NodeSetting, OpeningHours
 
+admin.site.site_header = _("BCI administration")
+admin.site.site_title = _("BCI administration")
+admin.site.index_title = _("Network, staff and roles")
+
 
 class ScopedPermissions:
     """has_*_permission from bci.accounts.permissions; ``scope_of(obj)`` places obj."""
@@ -147,14 +151,13 @@ class NodeAdmin(ScopedPermissions, admin.ModelAdmin):
     search_fields = ["code", "name", "town"]
     ordering = ["path"]
     list_per_page = 200
-    readonly_fields = ["path", "depth"]
     fieldsets = [
         (None, {"fields": ["kind", "parent", "code", "name", "is_active"]}),
         (
             _("Address"),
             {"fields": ["address", "postcode", "town", "province", "latitude", "longitude"]},
         ),
-        (_("More"), {"fields": ["population", "source_note", "path", "depth"]}),
+        (_("More"), {"fields": ["population", "source_note"]}),
     ]
     inlines = [OpeningHoursInline, ClosureInline, NodeSettingInline]
 
@@ -186,6 +189,15 @@ class NodeAdmin(ScopedPermissions, admin.ModelAdmin):
         if db_field.name == "parent":
             kwargs["queryset"] = self._parent_choices(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "parent" and hasattr(field.widget, "can_delete_related"):
+            # Editing or deleting the parent from here would bypass its own scope check
+            # in the user's eyes; go to the parent's page for that.
+            field.widget.can_delete_related = False
+            field.widget.can_change_related = False
+        return field
 
     def _parent_choices(self, request):
         """Nodes the user may change, plus the current parent (a scope root keeps its

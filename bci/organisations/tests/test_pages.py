@@ -222,6 +222,9 @@ def test_filter_answers_htmx_with_the_results_partial(client, tree, at):
     assert response.status_code == 200
     assert html.lstrip().startswith('<div id="network-results"')
     assert "<html" not in html and "C Centrum" in html and "A Centrum" not in html
+    # The language buttons are swapped too, so that switching keeps the filter.
+    assert 'id="language-switch" hx-swap-oob="true"' in html
+    assert switch_form(html, "en") == "/en/network/?org=LIB-C"
 
 
 @pytest.mark.parametrize(
