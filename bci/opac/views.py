@@ -112,6 +112,7 @@ def search_context(params):
 
     error = None
     result = None
+    unavailable = False
     # An empty search browses the whole catalogue (refine it with the facets).
     try:
         result = search(
@@ -127,6 +128,10 @@ def search_context(params):
     except ValueError as exc:  # a query the parser could not make sense of
         log.info("search refused %r: %s", params.q, exc)
         error = _("This search could not be understood. Try other words.")
+    except OSError:  # the index cannot be read: say so, record pages keep working
+        log.exception("search index unavailable")
+        error = _("Searching is not possible right now. Please try again in a moment.")
+        unavailable = True
     total = result.total if result else 0
     hits = result.hits if result else []
     facets = result.facets if result else {}
@@ -149,6 +154,7 @@ def search_context(params):
     return {
         "params": params,
         "searched": result is not None,
+        "unavailable": unavailable,
         "error": error,
         "total": total,
         "results": results,
@@ -174,7 +180,8 @@ def search_results(request):
     context = search_context(params)
     partial = _wants_partial(request)
     template = "opac/partials/results.html" if partial else "opac/search.html"
-    response = render(request, template, {**context, "partial": partial})
+    status = 503 if context["unavailable"] else 200
+    response = render(request, template, {**context, "partial": partial}, status=status)
     patch_vary_headers(response, ("HX-Request",))
     return response
 

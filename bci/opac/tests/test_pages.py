@@ -303,3 +303,16 @@ def test_due_date_comes_from_the_active_loan(cat, client, django_assert_max_num_
 def test_search_on_an_empty_catalogue_finds_nothing(db, client):
     html = text(client.get("/en/search/", {"q": "anything"}))
     assert "Nothing found." in html
+
+
+def test_an_unreadable_index_gives_a_clear_message_not_a_500(cat, client, monkeypatch):
+    import bci.catalogue.search as search_module
+
+    def broken(*args, **kwargs):
+        raise OSError("index folder gone")
+
+    monkeypatch.setattr(search_module, "search", broken)
+    response = client.get("/en/search/", {"q": "jip"})
+    assert response.status_code == 503
+    assert "Searching is not possible right now" in text(response)
+    assert client.get(record_url(cat.jip)).status_code == 200
