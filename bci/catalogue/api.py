@@ -40,6 +40,12 @@ class RecordDeleted(DomainError):
     status = 410
 
 
+class SearchUnavailable(DomainError):
+    code = "search_unavailable"
+    message = _("Searching is not possible right now. Please try again in a moment.")
+    status = 503
+
+
 def _opac_url(record):
     with translation.override(settings.LANGUAGE_CODE):
         return reverse("opac:record", args=[record.pk, queries.record_slug(record)])
@@ -98,7 +104,7 @@ def _item(item, due_date=None):
 
 @router.get(
     "/records",
-    response={200: RecordPage, 400: ErrorOut},
+    response={200: RecordPage, 400: ErrorOut, 503: ErrorOut},
     summary="Search the catalogue",
     url_name="catalogue_records",
 )
@@ -123,6 +129,8 @@ def list_records(request, params: Query[RecordQuery]):
         raise InvalidInput(
             _("The search could not be understood: %(reason)s"), reason=str(exc)
         ) from exc
+    except OSError as exc:
+        raise SearchUnavailable() from exc
     records = queries.live_records([h.record_id for h in result.hits])
     ids = [r.pk for r in records]
     availability = queries.availability_for(ids)

@@ -181,3 +181,15 @@ def test_openapi_docs_render(client):
     assert f"{BASE}/items/{{barcode}}" in schema["paths"]
     params = {p["name"] for p in schema["paths"][f"{BASE}/records"]["get"]["parameters"]}
     assert {"q", "page", "per_page", "sort", "material_type", "available_at"} <= params
+
+
+def test_an_unreadable_index_answers_503_with_code(db, client, monkeypatch):
+    import bci.catalogue.search as search_module
+
+    def broken(*args, **kwargs):
+        raise OSError("index folder gone")
+
+    monkeypatch.setattr(search_module, "search", broken)
+    response = client.get(f"{BASE}/records", {"q": "jip"})
+    assert response.status_code == 503
+    assert response.json()["code"] == "search_unavailable"
