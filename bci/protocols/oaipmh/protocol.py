@@ -27,10 +27,10 @@ from .metadata import (
     OAI_DC_NS,
     OAI_DC_SCHEMA,
     XSI_NS,
+    Splicer,
     clean,
-    marcxml_element,
-    marcxml_with_schema,
-    oai_dc_element,
+    marcxml_string,
+    oai_dc_string,
 )
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
@@ -180,7 +180,7 @@ def check_arguments(arguments):
 # --- verbs ----------------------------------------------------------------------------------
 
 
-def identify(values, *, base_url, now):
+def identify(values, *, base_url, now, **_):
     root = ET.Element("Identify")
     earliest = queries.earliest_datestamp() or now
     for name, text in (
@@ -264,35 +264,34 @@ def _header(parent, record, sets):
 
 def _metadata(record, prefix, data):
     if prefix == "marc21":
-        return marcxml_with_schema(
-            marcxml_element(
-                record.marc,
-                data.holdings.get(record.id, ()),
-                fallback_title=record.title,
-                record_id=record.id,
-            )
+        return marcxml_string(
+            record.marc,
+            data.holdings.get(record.id, ()),
+            fallback_title=record.title,
+            record_id=record.id,
+            schema_location=True,
         )
-    return oai_dc_element(record, data.identifiers.get(record.id, ()))
+    return oai_dc_string(record, data.identifiers.get(record.id, ()))
 
 
-def _record(parent, record, prefix, data):
+def _record(parent, record, prefix, data, splicer):
     node = ET.SubElement(parent, "record")
     _header(node, record, data.sets.get(record.id, ()))
     if record.deleted_at is None:
-        ET.SubElement(node, "metadata").append(_metadata(record, prefix, data))
+        splicer.add(ET.SubElement(node, "metadata"), _metadata(record, prefix, data))
     return node
 
 
-def get_record(values, **_):
+def get_record(values, *, splicer, **_):
     _check_prefix(values["metadataPrefix"])
     record = _existing_record(values["identifier"], fields=queries.RECORD_FIELDS)
     data = queries.page_data([record], want_identifiers=values["metadataPrefix"] == "oai_dc")
     root = ET.Element("GetRecord")
-    _record(root, record, values["metadataPrefix"], data)
+    _record(root, record, values["metadataPrefix"], data, splicer)
     return root
 
 
-def _list(verb, values, *, now):
+def _list(verb, values, *, now, splicer):
     if "resumptionToken" in values:
         try:
             state = tokens.decode(values["resumptionToken"], verb=verb, now=now)
@@ -322,9 +321,11 @@ def _list(verb, values, *, now):
         if size == 0:
             raise OaiError("noRecordsMatch", "No records match these arguments.")
     per_page = page_size(verb)
-    records = queries.page_after(
-        selection, after=after, size=per_page, with_metadata=verb == "ListRecords"
-    )
+    if verb == "ListIdentifiers":
+        fields = queries.HEADER_FIELDS
+    else:
+        fields = queries.MARC_FIELDS if prefix == "marc21" else queries.RECORD_FIELDS
+    records = queries.page_after(selection, after=after, size=per_page, fields=fields)
     more = len(records) > per_page
     records = records[:per_page]
     if not records and after is None:
@@ -337,7 +338,7 @@ def _list(verb, values, *, now):
     root = ET.Element(verb)
     for record in records:
         if verb == "ListRecords":
-            _record(root, record, prefix, data)
+            _record(root, record, prefix, data, splicer)
         else:
             _header(root, record, data.sets.get(record.id, ()))
     if after is not None or more:
@@ -371,12 +372,16 @@ HANDLERS = {
     "ListMetadataFormats": list_metadata_formats,
     "ListSets": list_sets,
     "GetRecord": get_record,
-    "ListIdentifiers": lambda values, now, **_: _list("ListIdentifiers", values, now=now),
-    "ListRecords": lambda values, now, **_: _list("ListRecords", values, now=now),
+    "ListIdentifiers": lambda values, now, splicer, **_: _list(
+        "ListIdentifiers", values, now=now, splicer=splicer
+    ),
+    "ListRecords": lambda values, now, splicer, **_: _list(
+        "ListRecords", values, now=now, splicer=splicer
+    ),
 }
 
 
-def run(arguments, *, base_url, now):
+def run(arguments, *, base_url, now, splicer):
     answer = Answer()
     try:
         verb, values = check_arguments(arguments)
@@ -385,7 +390,7 @@ def run(arguments, *, base_url, now):
         return answer
     answer.echo = {"verb": verb, **values}
     try:
-        answer.body = HANDLERS[verb](values, base_url=base_url, now=now)
+        answer.body = HANDLERS[verb](values, base_url=base_url, now=now, splicer=splicer)
     except OaiError as exc:
         answer.errors.append(exc)
         if exc.code == "badArgument":
@@ -396,7 +401,8 @@ def run(arguments, *, base_url, now):
 def respond(arguments, *, base_url, now=None):
     """The response document (bytes, UTF-8) for one OAI-PMH request."""
     now = now or timezone.now()
-    answer = run(arguments, base_url=base_url, now=now)
+    splicer = Splicer()
+    answer = run(arguments, base_url=base_url, now=now, splicer=splicer)
     root = ET.Element("OAI-PMH")
     root.set("xmlns", OAI_NS)
     root.set("xmlns:xsi", XSI_NS)
@@ -412,6 +418,4 @@ def respond(arguments, *, base_url, now=None):
         node.text = clean(error.message)
     if answer.body is not None:
         root.append(answer.body)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(
-        root, encoding="utf-8", xml_declaration=False
-    )
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + splicer.tostring(root).encode("utf-8")

@@ -115,15 +115,18 @@ def records_in(*, organisation_ids=None, from_dt=None, until_before=None):
     return qs
 
 
-def page_after(qs, *, after=None, size, with_metadata=True):
-    """Up to ``size`` + 1 records after the keyset position ``after`` = (updated_at, id)."""
+HEADER_FIELDS = ("id", "updated_at", "deleted_at", "merged_into_id")
+MARC_FIELDS = (*HEADER_FIELDS, "marc", "title")
+
+
+def page_after(qs, *, after=None, size, fields=RECORD_FIELDS):
+    """Up to ``size`` + 1 records after the keyset position ``after`` = (updated_at, id),
+    as named rows with ``fields`` (a harvest page is read-only: no model instances, and
+    no JSON decoded that the format does not use)."""
     if after is not None:
         stamp, pk = after
         qs = qs.filter(Q(updated_at__gt=stamp) | Q(updated_at=stamp, id__gt=pk))
-    fields = (
-        RECORD_FIELDS if with_metadata else ("id", "updated_at", "deleted_at", "merged_into_id")
-    )
-    return list(qs.order_by("updated_at", "id").only(*fields)[: size + 1])
+    return list(qs.order_by("updated_at", "id").values_list(*fields, named=True)[: size + 1])
 
 
 def earliest_datestamp():

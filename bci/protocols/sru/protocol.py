@@ -13,7 +13,7 @@ from django.conf import settings
 
 from bci.catalogue.models import Record
 from bci.protocols.oaipmh import queries as record_queries
-from bci.protocols.oaipmh.metadata import clean, marcxml_element, srw_dc_element
+from bci.protocols.oaipmh.metadata import Splicer, clean, marcxml_string, srw_dc_string
 
 from . import cql, explain
 from . import search as cql_search
@@ -127,6 +127,7 @@ class Writer:
     """Elements in the response namespace of one SRU version."""
 
     def __init__(self, version):
+        self.splicer = Splicer()  # records are spliced in pre-serialised
         self.version = version
         self.ns = NS[version]
         self.p = self.ns["prefix"]
@@ -155,8 +156,8 @@ class Writer:
             ET.SubElement(node, "diag:message").text = clean(diag.message)
 
 
-def _document(root):
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8")
+def _document(root, w):
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + w.splicer.tostring(root).encode("utf-8")
 
 
 # --- operations -----------------------------------------------------------------------------
@@ -206,8 +207,8 @@ def _check_parameters(values):
 
 def _record_data(record, schema, data):
     if schema == "dc":
-        return srw_dc_element(record, data.identifiers.get(record.id, ()))
-    return marcxml_element(
+        return srw_dc_string(record, data.identifiers.get(record.id, ()))
+    return marcxml_string(
         record.marc,
         data.holdings.get(record.id, ()),
         fallback_title=record.title,
@@ -264,11 +265,11 @@ def search_retrieve(request, w):
                 node, "recordPacking" if request.version == "1.2" else "recordXMLEscaping", packing
             )
             holder = w.sub(node, "recordData")
-            element = _record_data(record, schema, data)
+            fragment = _record_data(record, schema, data)
             if packing == "string":
-                holder.text = ET.tostring(element, encoding="unicode")
+                holder.text = fragment  # escaped by the serialiser
             else:
-                holder.append(element)
+                w.splicer.add(holder, fragment)
             w.sub(node, "recordPosition", str(position))
             position += 1
         if start - 1 + len(records_by_id) < total:
@@ -350,19 +351,19 @@ def respond(arguments, *, base_url):
     try:
         values = _single(arguments)
     except Diagnostic as diag:
-        return _document(_fatal(Request(version, "searchRetrieve", {}), w, diag))
+        return _document(_fatal(Request(version, "searchRetrieve", {}), w, diag), w)
     operation = values.get("operation")
     if operation is None:
         operation = "searchRetrieve" if "query" in values else "explain"
     request = Request(version, operation, values)
     if operation == "explain":
         problems = [version_problem] if version_problem else []
-        return _document(explain_response(request, w, base_url=base_url, diagnostics=problems))
+        return _document(explain_response(request, w, base_url=base_url, diagnostics=problems), w)
     if version_problem is not None:
-        return _document(_fatal(request, w, version_problem))
+        return _document(_fatal(request, w, version_problem), w)
     if operation == "searchRetrieve":
-        return _document(search_retrieve(request, w))
-    return _document(_fatal(request, w, Diagnostic(4, operation)))
+        return _document(search_retrieve(request, w), w)
+    return _document(_fatal(request, w, Diagnostic(4, operation)), w)
 
 
 def _fatal(request, w, diag):

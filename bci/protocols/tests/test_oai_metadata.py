@@ -2,6 +2,7 @@
 the OAI-PMH and SRU tests use."""
 
 import datetime as dt
+import io
 import xml.etree.ElementTree as ET
 
 import pymarc
@@ -9,10 +10,11 @@ import pymarc
 from bci.catalogue.models import Identifier, Item, Record
 from bci.protocols.oaipmh.metadata import (
     Holding,
+    Splicer,
     clean,
     marc_record,
-    marcxml_element,
-    oai_dc_element,
+    marcxml_string,
+    oai_dc_string,
 )
 
 NS = {
@@ -116,36 +118,55 @@ def test_marc_record_sets_utf8_leader_and_replaces_852_with_holdings():
 
 
 def test_marcxml_strips_control_characters_so_the_document_parses():
-    bad = "Titel\x1fmet\x00 \x0bstuur\ufffetekens"
-    element = marcxml_element(
-        marc_for(bad, extra=[{"500": {"ind1": "\x01", "ind2": "", "subfields": [{"a": "x\x1e"}]}}])
-    )
-    text = ET.tostring(element, encoding="unicode")
-    parsed = ET.fromstring(text)
+    bad = "Titel\x1fmet\x00 \x0bstuur\ufffetekens & <meer>"
+    extra = [{"500": {"ind1": "\x01", "ind2": "", "subfields": [{"a": "x\x1e"}, {'"': "q"}]}}]
+    parsed = ET.fromstring(marcxml_string(marc_for(bad, extra=extra)))
     titles = parsed.findall(".//marc:datafield[@tag='245']/marc:subfield", NS)
-    assert titles[0].text == "Titelmet stuurtekens"
+    assert titles[0].text == "Titelmet stuurtekens & <meer>"
     note = parsed.find(".//marc:datafield[@tag='500']", NS)
     assert note.get("ind1") == " " and note.get("ind2") == " "
+    assert [s.get("code") for s in note] == ["a", '"']
 
 
 def test_marcxml_of_corrupt_marc_falls_back_to_a_minimal_record():
-    element = marcxml_element(
-        {"leader": 7, "fields": "nonsense"}, fallback_title="Kapot", record_id=9
-    )
-    parsed = ET.fromstring(ET.tostring(element))
+    text = marcxml_string({"leader": 7, "fields": "nonsense"}, fallback_title="Kapot", record_id=9)
+    parsed = ET.fromstring(text)
     assert parsed.find("marc:leader", NS).text[9] == "a"
+    assert parsed.find("marc:controlfield[@tag='001']", NS).text == "9"
     assert parsed.find(".//marc:datafield[@tag='245']/marc:subfield", NS).text == "Kapot"
 
 
+def test_marcxml_writer_matches_pymarc():
+    holdings = [Holding("LIB-A", "A-1", "ROMA", 'ROMA <&> "X"', "B1", "book", "available")]
+    marc = marc_for(
+        "Reis & <terug>",
+        author="Jansen, Piet",
+        year=2001,
+        isbn="9789044630183",
+        extra=[{"900": {"ind1": "1", "ind2": "2", "subfields": [{"a": 'tab\there "q"'}]}}],
+    )
+    ours = ET.fromstring(marcxml_string(marc, holdings))
+    reference = pymarc.record_to_xml_node(marc_record(marc, holdings), namespace=True)
+    reference = ET.fromstring(ET.tostring(reference))
+    reference.attrib.pop("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation")
+    assert ET.canonicalize(ET.tostring(ours)) == ET.canonicalize(ET.tostring(reference))
+
+
 def test_marcxml_round_trips_through_pymarc():
-    element = marcxml_element(
-        marc_for("Reis", author="Jansen, Piet", year=2001, isbn="9789044630183")
-    )
-    records = pymarc.parse_xml_to_array(
-        __import__("io").BytesIO(ET.tostring(element, encoding="utf-8"))
-    )
+    text = marcxml_string(marc_for("Reis", author="Jansen, Piet", year=2001, isbn="9789044630183"))
+    records = pymarc.parse_xml_to_array(io.BytesIO(text.encode("utf-8")))
     assert records[0]["245"]["a"] == "Reis"
     assert records[0]["100"]["a"] == "Jansen, Piet"
+
+
+def test_splicer_places_fragments_and_text_cannot_forge_a_placeholder():
+    root = ET.Element("root")
+    ET.SubElement(root, "text").text = "<!--bci-fragment-0-->"
+    splicer = Splicer()
+    splicer.add(ET.SubElement(root, "slot"), "<x>1</x>")
+    parsed = ET.fromstring(splicer.tostring(root))
+    assert parsed.find("text").text == "<!--bci-fragment-0-->"
+    assert parsed.find("slot/x").text == "1"
 
 
 def test_clean_keeps_tabs_newlines_and_non_ascii():
@@ -162,8 +183,7 @@ def test_oai_dc_carries_title_creators_identifiers_and_language(db):
         isbn="9789023466932",
         ppn="148857612",
     )
-    element = oai_dc_element(record, [("isbn", "9789023466932"), ("ppn", "148857612")])
-    parsed = ET.fromstring(ET.tostring(element))
+    parsed = ET.fromstring(oai_dc_string(record, [("isbn", "9789023466932"), ("ppn", "148857612")]))
     values = {(child.tag.split("}")[1], child.text) for child in parsed}
     assert ("title", "De avond") in values
     assert ("creator", "Reve, Gerard") in values
