@@ -10,16 +10,18 @@ skipped.
 """
 
 import os
+import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 
 from django.conf import settings
+from django.utils import timezone
 
 from bci.catalogue import synth
 from bci.catalogue.marc.holdings import parse_items_spec
-from bci.catalogue.marc.importer import Importer, ImportReport, prepare_batch
+from bci.catalogue.marc.importer import Importer, ImportReport, prepare_batch, sha256_of
 from bci.catalogue.marc.reading import RawRecord, open_records
-from bci.catalogue.models import Item, Record
+from bci.catalogue.models import ImportRun, Item, Record
 from bci.organisations.models import Node
 
 SEED = 2026
@@ -54,11 +56,15 @@ def run(*, console, now):
     if not libraries:
         return "no libraries: run the network step first"
     report = ImportReport()
+    started = time.perf_counter()
     load_real(libraries, report)
     real_titles = Record.objects.filter(deleted_at__isnull=True).count()
+    real_seconds = time.perf_counter() - started
     synthetic = load_synthetic(libraries, report, max(0, target_titles() - real_titles))
+    synth_seconds = time.perf_counter() - started - real_seconds
     changed = report.created + report.merged + report.items_added
     indexed = rebuild_search_index() if changed else None
+    index_seconds = time.perf_counter() - started - real_seconds - synth_seconds
     titles = Record.objects.filter(deleted_at__isnull=True).count()
     text = (
         f"{titles:,} titles, {Item.objects.count():,} items "
@@ -67,7 +73,10 @@ def run(*, console, now):
     )
     if indexed is not None:
         text += f"; search index rebuilt ({indexed:,} documents)"
-    return text
+    return text + (
+        f" [real {real_seconds:.0f} s, synthetic {synth_seconds:.0f} s, "
+        f"index {index_seconds:.0f} s]"
+    )
 
 
 def load_real(libraries, report):
@@ -82,8 +91,13 @@ def load_real(libraries, report):
     data_dir = settings.BCI_DATA_DIR / "marc"
     for offset, name in enumerate(REAL_FILES):
         path = data_dir / name
+        digest = sha256_of(path)
+        if ImportRun.objects.filter(file_sha256=digest, finished_at__isnull=False).exists():
+            continue  # loaded by an earlier seed
         pending = {}
+        records = 0
         for raw in open_records(path):
+            records += 1
             # the Dutch XML repeats records of the UVA file: put them in another library
             which = (raw.number + offset * 7) % len(libraries)
             pending.setdefault(which, []).append(raw)
@@ -91,6 +105,13 @@ def load_real(libraries, report):
                 _flush(importers[which], name, pending.pop(which))
         for which, raws in pending.items():
             _flush(importers[which], name, raws)
+        ImportRun.objects.create(
+            file_name=f"demo seed: {name}",
+            file_sha256=digest,
+            library=libraries[0][0],
+            finished_at=timezone.now(),
+            records_done=records,
+        )
 
 
 def _flush(importer, name, raws):
