@@ -281,3 +281,6 @@ def test_admin_is_dutch_by_default_and_english_under_en(client, net, staff):
     assert "Selecteer netwerkknooppunt om te wijzigen" in dutch
     english = client.get("/en" + CHANGELIST).content.decode()
     assert "Select network node to change" in english
+    # The admin carries the same language buttons as the public pages.
+    assert 'name="next" value="/en/admin/organisations/node/"' in dutch
+    assert 'name="next" value="/admin/organisations/node/"' in english
