@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import datetime as dt
 import os
+import random
 import re
 import shutil
 import statistics
@@ -172,10 +173,12 @@ async def kiosk_prepare(kiosk, card):
     kiosk.latencies.clear()  # logins (Argon2) and the first status are measured apart
 
 
-async def kiosk_run(kiosk, card, items, deadline, counter):
+async def kiosk_run(kiosk, card, items, deadline, counter, think):
     from bci.protocols.sip2 import messages as m
 
     i = 0
+    if think:  # spread the kiosks over the first think period
+        await asyncio.sleep(random.uniform(0, think))
     while time.perf_counter() < deadline:
         barcode = items[i % len(items)]
         out = await kiosk.send(
@@ -198,9 +201,11 @@ async def kiosk_run(kiosk, card, items, deadline, counter):
         else:
             counter[0] += 1
         i += 1
+        if think:
+            await asyncio.sleep(think)
 
 
-async def load(port, plan, seconds):
+async def load(port, plan, seconds, think=0.0):
     """All kiosks log in and ask a patron status first; then the timed checkout+checkin
     cycles start together."""
     counter = [0]
@@ -212,7 +217,7 @@ async def load(port, plan, seconds):
     prepare = time.perf_counter() - t
     start = time.perf_counter()
     deadline = start + seconds
-    await asyncio.gather(*(kiosk_run(k, card, items, deadline, counter)
+    await asyncio.gather(*(kiosk_run(k, card, items, deadline, counter, think)
                            for k, (card, items) in zip(kiosks, plan, strict=True)))  # fmt: skip
     elapsed = time.perf_counter() - start
     await asyncio.gather(*(k.close() for k in kiosks))
@@ -258,6 +263,12 @@ def main():
     parser.add_argument("--baseline-seconds", type=float, default=10)
     parser.add_argument("--idle", type=int, default=500)
     parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds a kiosk waits between cycles (0: back to back)",
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         default=None,
@@ -278,9 +289,10 @@ def main():
 
     proc, port = start_server(workers)
     try:
-        result = asyncio.run(load(port, plan, args.seconds))
+        result = asyncio.run(load(port, plan, args.seconds, args.think))
         print(
-            f"SIP2, {args.kiosks} kiosks (login + patron status took {result['prepare']:.1f} s): "
+            f"SIP2, {args.kiosks} kiosks, think {args.think:g} s "
+            f"(login + patron status took {result['prepare']:.1f} s): "
             f"{result['rate']:.1f} cycles/s "
             f"({result['cycles']} cycles, {result['refusals']} refused) = "
             f"{100 * result['rate'] / baseline:.0f}% of in-process; per message "
