@@ -367,3 +367,10 @@ def test_map_box_grows_to_take_in_places_outside_the_provinces():
     drawn = build_map([far]).points[0]
     assert 0 < drawn.x <= 640 and drawn.y > 0
     assert PROVINCES_BBOX.extended(53.2, 6.57).north == 53.2
+
+
+def test_an_empty_network_still_renders(client, db, at):
+    response = client.get(reverse("organisations:network"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>Bibliotheeknetwerk</h1>" in html and "0 locaties" in html
