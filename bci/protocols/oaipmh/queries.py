@@ -125,7 +125,8 @@ def page_after(qs, *, after=None, size, fields=RECORD_FIELDS):
     no JSON decoded that the format does not use)."""
     if after is not None:
         stamp, pk = after
-        qs = qs.filter(Q(updated_at__gt=stamp) | Q(updated_at=stamp, id__gt=pk))
+        # ">= stamp" first so the database seeks into the (updated_at, id) index
+        qs = qs.filter(Q(updated_at__gte=stamp) & (Q(updated_at__gt=stamp) | Q(id__gt=pk)))
     return list(qs.order_by("updated_at", "id").values_list(*fields, named=True)[: size + 1])
 
 
@@ -142,60 +143,63 @@ class PageData:
     identifiers: dict  # record id -> [(scheme, value)]
 
 
-def page_data(records, *, nodes=None, want_holdings=True, want_identifiers=True):
-    """Holdings, set membership and identifiers of ``records`` in at most three queries."""
-    nodes = node_index() if nodes is None else nodes
+def page_data(records, *, want_holdings=True, want_sets=True, want_identifiers=True):
+    """Holdings, set membership and identifiers of ``records`` in at most two queries
+    (items joined with their owner, the owner's parent and the home branch; identifiers).
+    """
     ids = [r.id for r in records]
     survivors = {r.id: r.merged_into_id for r in records if r.deleted_at and r.merged_into_id}
     holdings = defaultdict(list)
-    owners = defaultdict(set)
-    item_rows = Item.objects.filter(record_id__in=set(ids) | set(survivors.values())).values_list(
-        "record_id",
-        "owner_id",
-        "home_branch_id",
-        "shelf_code",
-        "call_number",
-        "barcode",
-        "status",
-        "material_type",
-    )
-    for (
-        record_id,
-        owner_id,
-        branch_id,
-        shelf,
-        call_number,
-        barcode,
-        status,
-        mtype,
-    ) in item_rows.order_by("record_id", "owner_id", "home_branch_id", "barcode"):
-        owners[record_id].add(owner_id)
-        if want_holdings and status != Item.Status.WITHDRAWN:
-            holdings[record_id].append(
-                Holding(
-                    owner_code=nodes.get(owner_id, ("", ""))[1],
-                    branch_code=nodes.get(branch_id, ("", ""))[1],
-                    shelf_code=shelf,
-                    call_number=call_number,
-                    barcode=barcode,
-                    material_type=mtype,
-                    status=status,
-                )
+    owners = defaultdict(set)  # record id -> {(kind, code, parent kind, parent code)}
+    if want_holdings or want_sets:
+        item_rows = (
+            Item.objects.filter(record_id__in=set(ids) | set(survivors.values()))
+            .order_by("record_id", "owner__code", "home_branch__code", "barcode")
+            .values_list(
+                "record_id",
+                "owner__kind",
+                "owner__code",
+                "owner__parent__kind",
+                "owner__parent__code",
+                "home_branch__code",
+                "shelf_code",
+                "call_number",
+                "barcode",
+                "status",
+                "material_type",
             )
+        )
+        for (
+            record_id,
+            kind,
+            code,
+            parent_kind,
+            parent_code,
+            branch_code,
+            shelf,
+            call_number,
+            barcode,
+            status,
+            mtype,
+        ) in item_rows:
+            owners[record_id].add((kind, code, parent_kind, parent_code))
+            if want_holdings and status != Item.Status.WITHDRAWN:
+                holdings[record_id].append(
+                    Holding(code, branch_code, shelf, call_number, barcode, mtype, status)
+                )
     sets = {}
-    for record in records:
-        owner_ids = set(owners.get(record.id, ()))
-        if record.id in survivors:
-            owner_ids |= owners.get(survivors[record.id], set())
-        specs = set()
-        for owner_id in owner_ids:
-            kind, code, parent_id, _ = nodes.get(owner_id, ("", "", None, ""))
-            poi = nodes.get(parent_id)
-            if kind == Node.Kind.ORGANISATION and poi and poi[0] == Node.Kind.POI:
-                if valid_spec_part(poi[1]) and valid_spec_part(code):
-                    specs.add(f"poi:{poi[1]}")
-                    specs.add(f"poi:{poi[1]}:library:{code}")
-        sets[record.id] = sorted(specs)
+    if want_sets:
+        for record in records:
+            owned = set(owners.get(record.id, ()))
+            if record.id in survivors:
+                owned |= owners.get(survivors[record.id], set())
+            specs = set()
+            for kind, code, parent_kind, parent_code in owned:
+                if kind == Node.Kind.ORGANISATION and parent_kind == Node.Kind.POI:
+                    if valid_spec_part(parent_code) and valid_spec_part(code):
+                        specs.add(f"poi:{parent_code}")
+                        specs.add(f"poi:{parent_code}:library:{code}")
+            sets[record.id] = sorted(specs)
     identifiers = defaultdict(list)
     if want_identifiers:
         for record_id, scheme, value in (
