@@ -17,17 +17,28 @@ def domain_error(request, exc):
     return api.create_response(request, exc.as_dict(), status=exc.status)
 
 
+# URL prefix -> the module whose ``router`` serves it. The public catalogue reads live in
+# the opac interface app: they show circulation's due dates, which the catalogue app (a
+# domain app listed before circulation) must not import.
+ROUTERS = {
+    "catalogue": "bci.opac.api",
+    "patrons": "bci.patrons.api",
+    "circulation": "bci.circulation.api",
+    "logistics": "bci.logistics.api",
+}
+
+
 def _mount():
     from importlib import import_module
 
-    for app in ("catalogue", "patrons", "circulation", "logistics"):
+    for prefix, dotted in ROUTERS.items():
         try:
-            module = import_module(f"bci.{app}.api")
+            module = import_module(dotted)
         except ModuleNotFoundError as exc:
-            if exc.name != f"bci.{app}.api":
+            if exc.name != dotted:
                 raise
             continue
-        api.add_router(f"/{app}/", module.router)
+        api.add_router(f"/{prefix}/", module.router)
 
 
 _mount()

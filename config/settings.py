@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves the API docs' Swagger UI assets locally (no CDN)
     "bci.core",
     "bci.accounts",
     "bci.organisations",

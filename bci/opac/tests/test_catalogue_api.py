@@ -144,9 +144,12 @@ def test_record_detail_query_budget(cat, net, client, django_assert_max_num_quer
 
 
 def test_record_detail_not_found_gone_and_merged(cat, client):
-    response = client.get(f"{BASE}/records/987654")
+    response = client.get(f"{BASE}/records/987654", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 404
     assert response.json() == {"code": "record_not_found", "message": "No record with id 987654."}
+    dutch = client.get(f"{BASE}/records/987654").json()  # Dutch unless the client asks
+    assert dutch["code"] == "record_not_found" and "987654" in dutch["message"]
+    assert dutch["message"] != "No record with id 987654."
     response = client.get(f"{BASE}/records/{cat.gone.pk}")
     assert response.status_code == 410 and response.json()["code"] == "record_deleted"
     response = client.get(f"{BASE}/records/{cat.merged.pk}")

@@ -13,11 +13,11 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router
 
+from bci.catalogue.errors import ItemNotFound, RecordNotFound
+from bci.catalogue.models import Identifier, Item
 from bci.core.errors import DomainError, InvalidInput
-from bci.opac import queries
 
-from .errors import ItemNotFound, RecordNotFound
-from .models import Identifier, Item
+from . import queries
 from .schemas import ErrorOut, ItemOut, RecordDetail, RecordPage, RecordQuery
 
 router = Router(tags=["catalogue"])
@@ -111,7 +111,7 @@ def _item(item, due_date=None):
 def list_records(request, params: Query[RecordQuery]):
     """Search with facet filters; each result carries its live availability, and the
     page carries facet counts for the whole result set."""
-    from .search import search
+    from bci.catalogue.search import search
 
     filters = {name: getattr(params, name) for name in FACET_NAMES if getattr(params, name)}
     filters = {k: [v for v in vals if v] for k, vals in filters.items()}
