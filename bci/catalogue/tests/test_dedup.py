@@ -145,7 +145,7 @@ def test_merges_command_lists_and_undoes(net, tmp_path, capsys):
     assert "isbn" in capsys.readouterr().out
     call_command("merges", "undo", str(merge.pk))
     assert live().count() == 2
-    with pytest.raises(CommandError, match="already been undone"):
+    with pytest.raises(CommandError, match="al ongedaan gemaakt"):
         call_command("merges", "undo", str(merge.pk))
     with pytest.raises(CommandError, match="No merge"):
         call_command("merges", "undo", "999999")

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from bci.catalogue.errors import NotMarcFile
 from bci.catalogue.marc.reading import read_records
@@ -207,9 +208,13 @@ def test_a_file_that_is_not_marc_stops_with_one_clear_message(net, tmp_path, dat
     path = write(tmp_path, name, data)
     with pytest.raises(NotMarcFile) as info:
         import_marc_file(paths=[path], library=net.lib_a)
-    assert str(path) in str(info.value) and "not a MARC file" in str(info.value)
+    assert info.value.code == "not_marc_file"
+    with translation.override("en"):
+        assert str(info.value).startswith(f"{path} is not a MARC file: it ")
+    with translation.override("nl"):
+        assert str(info.value).startswith(f"{path} is geen MARC-bestand: it ")
     assert not ImportRun.objects.exists() and not Record.objects.exists()
-    with pytest.raises(CommandError, match="is not a MARC file"):
+    with translation.override("en"), pytest.raises(CommandError, match="is not a MARC file"):
         call_command("import_marc", str(path), "--library", "LIB-A")
 
 
