@@ -10,6 +10,23 @@ the write transaction on SQLite (its IMMEDIATE transactions hold the write lock)
 from django.db import connection
 
 
+def table(model):
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def select_in(sql, values, *, prefix=(), chunk=900):
+    """Rows of ``sql`` whose ``IN ({})`` is filled with placeholders for ``values``
+    (queried in chunks); ``prefix`` parameters come before the values."""
+    rows = []
+    values = list(values)
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), chunk):
+            part = values[start : start + chunk]
+            cursor.execute(sql.format(", ".join(["%s"] * len(part))), [*prefix, *part])
+            rows.extend(cursor.fetchall())
+    return rows
+
+
 def allocate_ids(model, count):
     """``count`` fresh primary keys for ``model``; call inside the batch transaction."""
     if count == 0:

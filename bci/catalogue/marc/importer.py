@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import DatabaseError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from pymarc import Leader
 
@@ -446,40 +445,46 @@ class Importer:
         report = self.report
         if not batch:
             return
-        # 1. what the database already knows, in four queries
-        hashes = {p.marc_hash for p in batch}
+        # 1. what the database already knows, in four plain queries (see bulk.py)
+        hashes = list({p.marc_hash for p in batch})
         by_hash = {}
-        for h, rid, deleted, into in Record.objects.filter(marc_hash__in=hashes).values_list(
-            "marc_hash", "id", "deleted_at", "merged_into_id"
+        record_table = bulk.table(Record)
+        for h, rid, deleted, into in bulk.select_in(
+            f"SELECT marc_hash, id, deleted_at, merged_into_id FROM {record_table} "
+            "WHERE marc_hash IN ({})",
+            hashes,
         ):
             target = rid if deleted is None else into
             if target is not None:
                 by_hash.setdefault(h, target)
-        for h, rid in MergeLog.objects.filter(
-            survivor_hash_before__in=hashes, undone_at__isnull=True
-        ).values_list("survivor_hash_before", "survivor_id"):
+        for h, rid in bulk.select_in(
+            f"SELECT survivor_hash_before, survivor_id FROM {bulk.table(MergeLog)} "
+            "WHERE undone_at IS NULL AND survivor_hash_before IN ({})",
+            hashes,
+        ):
             by_hash.setdefault(h, rid)
         wanted = {}
         for p in batch:
             for scheme, value in p.identifiers:
                 wanted.setdefault(scheme, set()).add(value)
         by_ident = {}
-        if wanted:
-            cond = Q()
-            for scheme, values in wanted.items():
-                cond |= Q(scheme=scheme, value__in=values)
-            for scheme, value, rid in (
-                Identifier.objects.filter(cond, record__deleted_at__isnull=True)
-                .order_by("record_id")
-                .values_list("scheme", "value", "record_id")
-            ):
+        for scheme, values in wanted.items():
+            rows = bulk.select_in(
+                f"SELECT i.value, i.record_id FROM {bulk.table(Identifier)} i "
+                f"JOIN {record_table} r ON r.id = i.record_id "
+                "WHERE r.deleted_at IS NULL AND i.scheme = %s AND i.value IN ({}) "
+                "ORDER BY i.record_id",
+                list(values),
+                prefix=[scheme],
+            )
+            for value, rid in rows:
                 by_ident.setdefault((scheme, value), rid)
-        keys = {p.fields["match_key"] for p in batch if p.fields["match_key"]}
+        keys = list({p.fields["match_key"] for p in batch if p.fields["match_key"]})
         by_key = {}
-        for key, rid in (
-            Record.objects.filter(match_key__in=keys, deleted_at__isnull=True)
-            .order_by("id")
-            .values_list("match_key", "id")
+        for key, rid in bulk.select_in(
+            f"SELECT match_key, id FROM {record_table} "
+            "WHERE deleted_at IS NULL AND match_key IN ({}) ORDER BY id",
+            keys,
         ):
             by_key.setdefault(key, rid)
         candidate_ids = set(by_ident.values()) | set(by_key.values())
