@@ -39,6 +39,7 @@ STEPS = [
     "bci.demo.steps.network.run",
     "bci.demo.steps.staff.run",
     "bci.demo.steps.catalogue.run",
+    "bci.demo.steps.circulation.run",
     "bci.protocols.sip2.kiosks.run",
 ]
 
