@@ -13,7 +13,7 @@ import tantivy
 
 # Bump when the schema or the analysis changes: the index then lives in a new folder and
 # ``bci reindex`` fills it (an old index is never read with a new schema).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 ANALYZER = "bci_nl"
 
@@ -56,7 +56,7 @@ COUNT_FIELDS = {
     "audience": "audience_c",
     "year": "decade_c",
 }
-SLOTS = {"library": 2, "available_at": 2, "author": 2, "subject": 2}
+SLOTS = {"library": 2, "available_at": 3, "author": 2, "subject": 3}
 EMPTY = "\x1e"
 SEP = "\x1f"
 

@@ -118,7 +118,7 @@ def facet_counts(searcher, query, names=FACETS):
     One aggregation pass over dense single-valued fast columns (see schema.COUNT_FIELDS
     and schema.SLOTS). Columns listing every value are exact when complete; an incomplete one is
     recounted with unlimited lists. For the top-N facets (author, subject) the first pass
-    takes the top 3N per slot (10N per segment); when a slot's list was cut, a second pass
+    takes the top 2N per slot (5N per segment); when a slot's list was cut, a second pass
     counts the 2N best-looking candidates exactly (``include``) in every slot; the overflow
     column is always counted completely. The counts shown are exact; which N are shown is
     decided among those candidates.
@@ -131,7 +131,7 @@ def facet_counts(searcher, query, names=FACETS):
     for name in multi:
         top = FACET_SIZE.get(name)
         for f in S.slot_fields(name):
-            aggs[f] = _terms(f, top * 3, top * 10) if top else _terms(f, FACET_SIZE_ALL, ALL_VALUES)
+            aggs[f] = _terms(f, top * 2, top * 5) if top else _terms(f, FACET_SIZE_ALL, ALL_VALUES)
         aggs[S.overflow_field(name)] = _terms(S.overflow_field(name), 5000, ALL_VALUES)
     raw = searcher.aggregate(query, aggs)
     # Columns whose every value is needed: recount any that came back incomplete.
