@@ -174,13 +174,18 @@ def main():
             f"{cpu_rate:,.0f} per CPU second ({cpu_rate / raw_cpu_rate:.0%} of raw pymarc's)"
         )
     print()
-    print("| backend | records | workers | import rec/s | raw pymarc rec/s | ratio |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for backend, result, rate in rows:
+    print(
+        "| backend | records | workers | import rec/s | raw pymarc rec/s | ratio "
+        "| import rec/CPU-s | pymarc rec/CPU-s | CPU ratio |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for backend, result, rate, cpu_rate in rows:
         print(
             f"| {backend} | {result['read']:,} | {args.workers} | {rate:,.0f} | "
-            f"{raw_rate:,.0f} | {rate / raw_rate:.0%} |"
+            f"{raw_rate:,.0f} | {rate / raw_rate:.0%} | {cpu_rate:,.0f} | "
+            f"{raw_cpu_rate:,.0f} | {cpu_rate / raw_cpu_rate:.0%} |"
         )
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":
