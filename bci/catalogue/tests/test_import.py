@@ -204,3 +204,20 @@ def test_worker_processes_give_the_same_result_as_one_process(net, tmp_path):
     import_marc_file(paths=[path], library=net.lib_a, batch_size=20)
     assert sorted(live().values_list("marc_hash", flat=True)) == parallel
     assert sorted(Item.objects.values_list("barcode", "record__marc_hash")) == items
+
+
+def test_command_branch_map_csv_and_dry_run(net, tmp_path, capsys):
+    rec = utf8_record("Kaas", author="Elsschot, Willem", barcodes=["K7"], branch="NOORD")
+    path = write(tmp_path, "k.mrc", rec.as_marc())
+    mapping = tmp_path / "branches.csv"
+    mapping.write_text("source,node\nNOORD,A-2\n")
+    call_command(
+        "import_marc", str(path), "--library", "LIB-A", "--branch-map", str(mapping), "--dry-run"
+    )
+    assert "dry run" in capsys.readouterr().out
+    assert not Item.objects.exists()
+    call_command("import_marc", str(path), "--library", "LIB-A", "--branch-map", str(mapping))
+    assert Item.objects.get(barcode="K7").home_branch.code == "A-2"
+    mapping.write_text("NOORD,C-1\n")  # a branch of another library
+    with pytest.raises(CommandError, match="not a branch of LIB-A"):
+        call_command("import_marc", str(path), "--library", "LIB-A", "--branch-map", str(mapping))
