@@ -83,8 +83,9 @@ def import_marc_file(
     ImportOptionsInvalid.
     """
     from .errors import ImportOptionsInvalid, NotMarcFile
+    from .marc.branches import ImportSetupError
     from .marc.holdings import ItemsSpecError
-    from .marc.importer import ImportSetupError, run_import
+    from .marc.importer import run_import
     from .marc.reading import NotMarcError
 
     try:

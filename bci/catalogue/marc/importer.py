@@ -21,7 +21,7 @@ import os
 import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import DatabaseError, transaction
@@ -33,9 +33,11 @@ from bci.organisations.models import Node
 
 from ..models import Identifier, ImportRun, Item, MergeLog, Record
 from . import bulk
+from .branches import BranchResolver, ImportSetupError, sha256_of
 from .extract import extract
 from .holdings import holdings, item_material, parse_items_spec
 from .reading import NotMarcError, _parse_iso, open_records, sniff_path
+from .report import ImportReport
 
 MATCH_ORDER = (("ppn",), ("isbn", "issn"), ("system", "nbd"))
 RECORD_FIELDS = (
@@ -55,140 +57,6 @@ RECORD_FIELDS = (
     "match_key",
     "richness",
 )
-LIST_LIMIT = 10_000  # rejected/warning entries kept in the report (counts stay exact)
-
-
-class ImportSetupError(ValueError):
-    """Bad options: unknown library or branch, unreadable branch map."""
-
-
-@dataclass
-class ImportReport:
-    files: list = field(default_factory=list)
-    read: int = 0
-    created: int = 0
-    merged: int = 0
-    unchanged: int = 0
-    items_added: int = 0
-    items_present: int = 0
-    rejected_count: int = 0
-    items_rejected_count: int = 0
-    rejected: list = field(default_factory=list)
-    items_rejected: list = field(default_factory=list)
-    warnings: list = field(default_factory=list)
-    resumed_from: dict = field(default_factory=dict)
-    dry_run: bool = False
-    seconds: float = 0.0
-
-    def reject(self, file, number, offset, reason):
-        self.rejected_count += 1
-        if len(self.rejected) < LIST_LIMIT:
-            self.rejected.append(
-                {"file": file, "record": number, "offset": offset, "reason": reason}
-            )
-
-    def reject_item(self, file, number, barcode, reason):
-        self.items_rejected_count += 1
-        if len(self.items_rejected) < LIST_LIMIT:
-            self.items_rejected.append(
-                {"file": file, "record": number, "barcode": barcode, "reason": reason}
-            )
-
-    def warn(self, file, number, offset, text):
-        if len(self.warnings) < LIST_LIMIT:
-            self.warnings.append(
-                {"file": file, "record": number, "offset": offset, "warning": text}
-            )
-
-    def as_dict(self):
-        return {
-            "files": self.files,
-            "dry_run": self.dry_run,
-            "read": self.read,
-            "created": self.created,
-            "merged": self.merged,
-            "unchanged": self.unchanged,
-            "items_added": self.items_added,
-            "items_already_present": self.items_present,
-            "rejected_count": self.rejected_count,
-            "items_rejected_count": self.items_rejected_count,
-            "resumed_from": self.resumed_from,
-            "seconds": round(self.seconds, 2),
-            "records_per_second": round(self.read / self.seconds, 1) if self.seconds else None,
-            "rejected": self.rejected,
-            "items_rejected": self.items_rejected,
-            "warnings": self.warnings,
-        }
-
-    def _counts(self):
-        return (
-            self.created,
-            self.merged,
-            self.unchanged,
-            self.items_added,
-            self.items_present,
-            len(self.rejected),
-            self.rejected_count,
-            len(self.items_rejected),
-            self.items_rejected_count,
-        )
-
-
-class BranchResolver:
-    """Maps the branch/location code of a holdings field to a location Node of the library.
-
-    Order: the explicit map (source code -> node code), a node code of the library equal to
-    the source code (case-insensitive), the default branch (``default_branch`` or the
-    organisation's main branch, else its first lending location)."""
-
-    def __init__(self, library, branch_map=None, default_branch=None):
-        nodes = list(Node.objects.descendants_of(library).branches().order_by("path"))
-        if not nodes:
-            raise ImportSetupError(f"library {library.code} has no branches")
-        self.by_code = {n.code.upper(): n for n in nodes}
-        self.map = {}
-        for source, target in (branch_map or {}).items():
-            node = self.by_code.get(str(target).strip().upper())
-            if node is None:
-                raise ImportSetupError(f"branch map: {target!r} is not a branch of {library.code}")
-            self.map[str(source).strip().upper()] = node
-        if default_branch:
-            self.default = self.by_code.get(default_branch.strip().upper())
-            if self.default is None:
-                raise ImportSetupError(
-                    f"default branch {default_branch!r} is not a branch of {library.code}"
-                )
-        else:
-            mains = [n for n in nodes if n.kind == Node.Kind.MAIN_BRANCH]
-            self.default = (mains or nodes)[0]
-
-    def resolve(self, code):
-        key = (code or "").strip().upper()
-        return self.map.get(key) or self.by_code.get(key) or self.default
-
-
-def read_branch_map(path):
-    """A CSV of ``source_code,node_code`` lines (a header line is allowed)."""
-    import csv
-
-    mapping = {}
-    try:
-        with Path(path).open(newline="", encoding="utf-8") as handle:
-            for row in csv.reader(handle):
-                if len(row) < 2 or not row[0].strip() or row[0].strip().lower() == "source":
-                    continue
-                mapping[row[0].strip()] = row[1].strip()
-    except OSError as exc:
-        raise ImportSetupError(f"cannot read branch map {path}: {exc}") from None
-    return mapping
-
-
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass

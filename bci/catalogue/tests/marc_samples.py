@@ -34,8 +34,18 @@ def write(tmp_path, name, data):
     return path
 
 
-def utf8_record(title="Het achterhuis", *, author="Frank, Anne", isbn=None, ppn=None,
-                barcodes=(), year="1947", extra=(), branch="", shelf=""):
+def utf8_record(
+    title="Het achterhuis",
+    *,
+    author="Frank, Anne",
+    isbn=None,
+    ppn=None,
+    barcodes=(),
+    year="1947",
+    extra=(),
+    branch="",
+    shelf="",
+):
     """A small UTF-8 pymarc Record with 999 items (the UVA preset)."""
     record = Record(force_utf8=True, leader="00000nam a2200000 a 4500")
     if ppn:

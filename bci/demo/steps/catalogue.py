@@ -18,9 +18,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from bci.catalogue import synth
+from bci.catalogue.marc.branches import sha256_of
 from bci.catalogue.marc.holdings import parse_items_spec
-from bci.catalogue.marc.importer import Importer, ImportReport, prepare_batch, sha256_of
+from bci.catalogue.marc.importer import Importer, prepare_batch
 from bci.catalogue.marc.reading import RawRecord, open_records
+from bci.catalogue.marc.report import ImportReport
 from bci.catalogue.models import ImportRun, Item, Record
 from bci.organisations.models import Node
 

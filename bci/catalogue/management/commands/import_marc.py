@@ -17,7 +17,7 @@ from rich.progress import (
 from rich.table import Table
 
 from bci.catalogue.errors import ImportOptionsInvalid, NotMarcFile
-from bci.catalogue.marc.importer import ImportSetupError, read_branch_map
+from bci.catalogue.marc.branches import ImportSetupError, read_branch_map
 from bci.catalogue.services import import_marc_file
 from bci.organisations.models import Node
 
