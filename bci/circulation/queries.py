@@ -17,18 +17,32 @@ from .policies import due_date, fees_block, resolve_rule
 BLOCK_FEES = "fees_over_limit"
 
 
+class Rules:
+    """The loan rule rows on ``nodes`` and their ancestors, read in one query; resolve
+    as many category x material type combinations as needed from them."""
+
+    def __init__(self, *nodes):
+        ids = set()
+        for node in nodes:
+            if node is not None:
+                ids.update(node.ancestor_ids())
+        self.rows = list(
+            LoanRule.objects.filter(node_id__in=ids).annotate(node_depth=F("node__depth"))
+        )
+
+    def get(self, node, category, material_type):
+        ids = set(node.ancestor_ids())
+        return resolve_rule(
+            [row for row in self.rows if row.node_id in ids],
+            category=category or "",
+            material_type=material_type,
+        )
+
+
 def rules_for(node, category, material_type):
     """The resolved loan terms on ``node`` (nearest ancestor wins) for ``category`` x
     ``material_type``; ``material_type`` None gives the patron-wide terms (max items)."""
-    types = [""] if material_type is None else ["", material_type]
-    rows = list(
-        LoanRule.objects.filter(
-            node_id__in=node.ancestor_ids(),
-            patron_category__in=["", category or ""],
-            material_type__in=types,
-        ).annotate(node_depth=F("node__depth"))
-    )
-    return resolve_rule(rows, category=category or "", material_type=material_type)
+    return Rules(node).get(node, category, material_type)
 
 
 def open_day_function(branch):
@@ -47,11 +61,12 @@ def outstanding_fees(patron):
     return Decimal(total).quantize(Decimal("0.01"))
 
 
-def all_blocks(patron, today, *, node=None):
+def all_blocks(patron, today, *, node=None, rules=None):
     """[(code, message)] of everything that stops ``patron`` borrowing at ``node``
     (manual blocks, expired membership, fees at or over the limit)."""
     blocks = patron_blocks(patron, today)
-    rule = rules_for(node or patron.home_organisation, patron.category.code, None)
+    node = node or patron.home_organisation
+    rule = (rules or Rules(node)).get(node, patron.category.code, None)
     owed = outstanding_fees(patron)
     if fees_block(owed, rule.fee_block_limit):
         blocks.append(

@@ -211,17 +211,18 @@ def deliver_to_hold(hold, item, here, *, by, now, why=""):
 
 def best_waiting_hold(item):
     """The waiting hold this copy should fill: the hold the targeter gave it to, else the
-    oldest waiting hold it can fill (first come, first served). Locks the holds."""
-    holds = list(
-        Hold.objects.select_for_update(of=("self",))
-        .filter(record_id=item.record_id, status=Hold.Status.WAITING)
-        .filter(Q(item__isnull=True) | Q(item=item))
-        .order_by("placed_at", "id")
+    oldest waiting hold it can fill (first come, first served). Locks that hold.
+
+    One row each (LIMIT 1 under FOR UPDATE: PostgreSQL skips a row a concurrent
+    transaction changed and takes the next), so a deep queue costs no more than a short one.
+    """
+    waiting = Hold.objects.select_for_update(of=("self",)).filter(
+        record_id=item.record_id, status=Hold.Status.WAITING
     )
-    for hold in holds:
-        if hold.copy_id == item.pk:
-            return hold
-    return holds[0] if holds else None
+    targeted = waiting.filter(copy=item).first()
+    if targeted is not None:
+        return targeted
+    return waiting.filter(Q(item__isnull=True) | Q(item=item)).order_by("placed_at", "id").first()
 
 
 def route_item(item, here, *, by, now):
@@ -230,6 +231,10 @@ def route_item(item, here, *, by, now):
     hold = best_waiting_hold(item)
     if hold is not None:
         hold = Hold.objects.select_related("patron__category", "pickup_branch").get(pk=hold.pk)
+        # other holds are affected only when a copy is freed: the one this hold was
+        # waiting for elsewhere, or this one if the targeter had promised it to another
+        freed = hold.copy_id not in (None, item.pk)
+        freed = release_copy_from_others(item, keep_hold=hold) > 0 or freed
         routing = deliver_to_hold(
             hold,
             item,
@@ -238,7 +243,8 @@ def route_item(item, here, *, by, now):
             now=now,
             why=_("captured at %(branch)s") % {"branch": here.name},
         )
-        targeting.retarget_record(item.record_id, now=now, by=by)
+        if freed:
+            targeting.retarget_record(item.record_id, now=now, by=by)
         return routing
     if not item.floating and item.home_branch_id != here.pk:
         home = Node.objects.get(pk=item.home_branch_id)

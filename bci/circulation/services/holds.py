@@ -124,8 +124,17 @@ def place_hold(
         patron=patron.pk,
         item=item.barcode if item else "",
     )
-    targeting.retarget_record(record.pk, now=now, by=by)
-    hold.refresh_from_db()
+    # the new hold is the youngest: it can only get a copy no older hold has
+    promised = Hold.objects.filter(
+        status__in=Hold.ACTIVE_STATUSES, copy__isnull=False, copy__record=record
+    ).values("copy_id")
+    if any(i.status == Item.Status.AVAILABLE for i in items) and (
+        Item.objects.filter(record=record, status=Item.Status.AVAILABLE)
+        .exclude(pk__in=promised)
+        .exists()
+    ):
+        targeting.retarget_record(record.pk, now=now, by=by)
+        hold.refresh_from_db()
     return hold
 
 

@@ -37,7 +37,7 @@ from ..errors import (
     RenewalLimitReached,
 )
 from ..models import Fee, Hold, Loan
-from ..queries import BLOCK_FEES, all_blocks, due_date_at, outstanding_fees, rules_for
+from ..queries import BLOCK_FEES, Rules, all_blocks, due_date_at, outstanding_fees
 from .common import (
     HOLD_SHELF,
     TRANSIT,
@@ -57,15 +57,15 @@ REQUIRE_GUEST_SETTING = "circulation.require_guest_registration"
 LOST_FEE_NOTE = "found"
 
 
-def refuse_if_blocked(patron, today, node):
+def refuse_if_blocked(patron, today, node, rules=None):
     """Raise the first block that stops ``patron`` at ``node``."""
-    for code, message in all_blocks(patron, today, node=node):
+    for code, message in all_blocks(patron, today, node=node, rules=rules):
         if code == BLOCK_MANUAL:
             raise PatronBlocked(reason=message)
         if code == BLOCK_EXPIRED:
             raise MembershipExpired(date=patron.expires_on.isoformat())
         if code == BLOCK_FEES:
-            limit = rules_for(node, patron.category.code, None).fee_block_limit
+            limit = (rules or Rules(node)).get(node, patron.category.code, None).fee_block_limit
             raise FeeLimitReached(owed=outstanding_fees(patron), limit=limit)
         raise PatronBlocked(reason=message)
 
@@ -74,18 +74,18 @@ def _active_loans(patron):
     return Loan.objects.filter(patron=patron, ended_at__isnull=True)
 
 
-def _check_limits(patron, item, branch, guest):
+def _check_limits(patron, item, branch, guest, rules):
     """Home library limits (total, per material type); as a guest, the guest library's
     limits on top, counted over the loans made at its branches."""
     home = patron.home_organisation
     category = patron.category.code
     loans = _active_loans(patron)
     total = loans.count()
-    limit = rules_for(home, category, None).max_items
+    limit = rules.get(home, category, None).max_items
     if policies.over_limit(total, limit):
         raise LoanLimitReached(count=total, limit=limit)
     of_type = loans.filter(item__material_type=item.material_type).count()
-    limit = rules_for(home, category, item.material_type).max_items_of_type
+    limit = rules.get(home, category, item.material_type).max_items_of_type
     if policies.over_limit(of_type, limit):
         raise LoanLimitForTypeReached(
             count=of_type, limit=limit, type=item.get_material_type_display()
@@ -94,11 +94,11 @@ def _check_limits(patron, item, branch, guest):
         org = guest.organisation
         there = loans.filter(branch__path__startswith=org.path)
         count = there.count()
-        limit = rules_for(org, guest.category.code, None).max_items
+        limit = rules.get(org, guest.category.code, None).max_items
         if policies.over_limit(count, limit):
             raise GuestLoanLimitReached(organisation=str(org), count=count, limit=limit)
         count = there.filter(item__material_type=item.material_type).count()
-        limit = rules_for(org, guest.category.code, item.material_type).max_items_of_type
+        limit = rules.get(org, guest.category.code, item.material_type).max_items_of_type
         if policies.over_limit(count, limit):
             raise GuestLoanLimitReached(organisation=str(org), count=count, limit=limit)
 
@@ -117,7 +117,8 @@ def checkout_item(*, item_barcode, card_barcode, branch, by=None, now=None):
         guest = guest_registration_at(patron, organisation, today)
         if guest is None and resolve_setting(branch, REQUIRE_GUEST_SETTING, False):
             raise GuestRegistrationRequired(organisation=str(organisation))
-    refuse_if_blocked(patron, today, branch)
+    rules = Rules(branch, patron.home_organisation)
+    refuse_if_blocked(patron, today, branch, rules)
 
     # the item: free, or on the hold shelf for this very patron
     fulfils = None
@@ -135,9 +136,9 @@ def checkout_item(*, item_barcode, card_barcode, branch, by=None, now=None):
     elif item.status != Item.Status.AVAILABLE:
         raise ItemNotAvailable(barcode=item.barcode, status=item.get_status_display())
 
-    _check_limits(patron, item, branch, guest)
+    _check_limits(patron, item, branch, guest, rules)
     category = guest.category.code if guest is not None else patron.category.code
-    rule = rules_for(branch, category, item.material_type)
+    rule = rules.get(branch, category, item.material_type)
     loan = Loan(
         item=item,
         patron=patron,

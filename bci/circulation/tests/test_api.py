@@ -27,8 +27,11 @@ def test_requires_login(client, world):
 
 
 def test_checkout_and_checkin(desk_a, world):
-    r = post(desk_a, "/checkouts",
-             {"item_barcode": "ITEM-A1", "patron_barcode": world.card, "branch": "A-1"})
+    r = post(
+        desk_a,
+        "/checkouts",
+        {"item_barcode": "ITEM-A1", "patron_barcode": world.card, "branch": "A-1"},
+    )
     assert r.status_code == 201, r.content
     body = r.json()
     assert body["item_barcode"] == "ITEM-A1" and body["due_date"]
@@ -38,11 +41,17 @@ def test_checkout_and_checkin(desk_a, world):
 
 
 def test_refusal_gives_code_and_dutch_message(desk_a, world):
-    post(desk_a, "/checkouts",
-         {"item_barcode": "ITEM-A1", "patron_barcode": world.card, "branch": "A-1"})
+    post(
+        desk_a,
+        "/checkouts",
+        {"item_barcode": "ITEM-A1", "patron_barcode": world.card, "branch": "A-1"},
+    )
     other = make_patron(world.net.lib_a)
-    r = post(desk_a, "/checkouts",
-             {"item_barcode": "ITEM-A1", "patron_barcode": card_of(other), "branch": "A-1"})
+    r = post(
+        desk_a,
+        "/checkouts",
+        {"item_barcode": "ITEM-A1", "patron_barcode": card_of(other), "branch": "A-1"},
+    )
     assert r.status_code == 400
     assert r.json() == {
         "code": "item_already_on_loan",
@@ -78,8 +87,11 @@ def test_unknown_branch_is_refused(desk_a, world):
 
 
 def test_checkout_only_at_branches_in_scope(desk_a, world):
-    r = post(desk_a, "/checkouts",
-             {"item_barcode": "ITEM-A1", "patron_barcode": world.card, "branch": "B-1"})
+    r = post(
+        desk_a,
+        "/checkouts",
+        {"item_barcode": "ITEM-A1", "patron_barcode": world.card, "branch": "B-1"},
+    )
     assert r.status_code == 403 and r.json()["code"] == "permission_denied"
 
 
@@ -93,8 +105,11 @@ def test_checkin_anywhere(client, world, make_staff):
 
 def test_staff_of_b_cannot_act_on_patrons_of_a(client, world, make_staff):
     client.force_login(make_staff("desk_staff", world.net.lib_b))
-    r = post(client, "/holds",
-             {"record_id": world.record.pk, "patron_barcode": world.card, "pickup_branch": "B-1"})
+    r = post(
+        client,
+        "/holds",
+        {"record_id": world.record.pk, "patron_barcode": world.card, "pickup_branch": "B-1"},
+    )
     assert r.status_code == 403
     fee = charge_fee(patron=world.patron, amount="2.00")
     assert post(client, f"/fees/{fee.pk}/pay", {}).status_code == 403
@@ -105,8 +120,11 @@ def test_staff_of_b_cannot_act_on_patrons_of_a(client, world, make_staff):
 def test_hold_renew_pay_and_account(desk_a, world):
     net = world.net
     make_item(world.record, net.c1)
-    r = post(desk_a, "/holds",
-             {"record_id": world.record.pk, "patron_barcode": world.card, "pickup_branch": "A-2"})
+    r = post(
+        desk_a,
+        "/holds",
+        {"record_id": world.record.pk, "patron_barcode": world.card, "pickup_branch": "A-2"},
+    )
     assert r.status_code == 201, r.content
     hold = r.json()
     assert hold["copy_barcode"] == "ITEM-A1" and hold["queue_position"] == 1
@@ -115,8 +133,7 @@ def test_hold_renew_pay_and_account(desk_a, world):
     r = post(desk_a, f"/holds/{hold['id']}/cancel", {"reason": "niet meer nodig"})
     assert r.json()["status"] == "cancelled"
 
-    loan = checkout_item(item_barcode="ITEM-A1", card_barcode=world.card, branch=net.a1,
-                         now=NOW)
+    loan = checkout_item(item_barcode="ITEM-A1", card_barcode=world.card, branch=net.a1, now=NOW)
     r = post(desk_a, f"/loans/{loan.pk}/renew", {})
     assert r.status_code == 200 and r.json()["renewals"] == 1
     assert post(desk_a, "/loans/99999/renew", {}).status_code == 404
@@ -152,7 +169,10 @@ def test_patron_api_is_scoped(client, world, make_staff):
 
 def test_hot_endpoints_have_a_query_budget(desk_a, world, django_assert_max_num_queries):
     with django_assert_max_num_queries(40):
-        post(desk_a, "/checkouts",
-             {"item_barcode": "ITEM-A1", "patron_barcode": world.card, "branch": "A-1"})
+        post(
+            desk_a,
+            "/checkouts",
+            {"item_barcode": "ITEM-A1", "patron_barcode": world.card, "branch": "A-1"},
+        )
     with django_assert_max_num_queries(30):
         post(desk_a, "/checkins", {"item_barcode": "ITEM-A1", "branch": "A-1"})
