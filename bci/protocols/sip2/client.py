@@ -23,6 +23,7 @@ class Sip2Client:
         self.sequence = 0
         self.sock = None
         self._buffer = b""
+        self.last_raw = b""  # the last response as received (with AY/AZ when present)
 
     def __enter__(self):
         self.connect()
@@ -57,7 +58,8 @@ class Sip2Client:
                 raise ConnectionError("server closed the connection")
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\r")
-        return line + b"\r"
+        self.last_raw = line + b"\r"
+        return self.last_raw
 
     # --- messages ---------------------------------------------------------------------------
     def send(self, message: m.Message) -> m.Message:

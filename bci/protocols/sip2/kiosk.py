@@ -80,7 +80,7 @@ def main(argv=None):
             good = OK.get(reply.code)
             passed = good is None or reply.fixed[good] in ("1", "Y")
             failed += not passed
-            print(f"{label}: {'ok' if passed else 'REFUSED'} {m.redact(m.encode(reply))}")
+            print(f"{label}: {'ok' if passed else 'REFUSED'} {m.redact(kiosk.last_raw)}")
     return 1 if failed else 0
 
 
