@@ -284,3 +284,35 @@ def test_admin_is_dutch_by_default_and_english_under_en(client, net, staff):
     # The admin carries the same language buttons as the public pages.
     assert 'name="next" value="/en/admin/organisations/node/"' in dutch
     assert 'name="next" value="/admin/organisations/node/"' in english
+
+
+# --- settings and cost ---------------------------------------------------------------------
+
+
+def test_settings_are_scoped_like_their_nodes(client, net, staff):
+    from bci.organisations.models import NodeSetting
+
+    NodeSetting.objects.create(node=net.lib_a, key="fine_free", value=True)
+    other = NodeSetting.objects.create(node=net.lib_b, key="fine_free", value=False)
+    client.force_login(staff("library_admin", net.lib_a))
+    listed = client.get("/admin/organisations/nodesetting/").context["cl"].queryset
+    assert [s.node.code for s in listed] == ["LIB-A"]
+    change = reverse("admin:organisations_nodesetting_change", args=[other.pk])
+    assert client.get(change).status_code == 302
+    add = reverse("admin:organisations_nodesetting_add")
+    refused = client.post(add, {"node": net.b1.pk, "key": "loan_days", "value": "21"})
+    assert refused.status_code == 200 and refused.context["adminform"].form.errors["node"]
+    accepted = client.post(add, {"node": net.a1.pk, "key": "loan_days", "value": "21"})
+    assert accepted.status_code == 302
+    assert NodeSetting.objects.get(node=net.a1, key="loan_days").value == 21
+
+
+def test_changelist_query_count_does_not_grow_with_the_tree(
+    client, net, staff, django_assert_max_num_queries
+):
+    for _ in range(30):
+        NodeFactory(kind="branch", parent=net.lib_a)
+    client.force_login(staff("poi_staff", net.bisc))
+    with django_assert_max_num_queries(10):  # session, user, roles, counts, rows, filters
+        response = client.get(CHANGELIST)
+    assert len(response.context["cl"].result_list) == 37
