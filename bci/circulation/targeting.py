@@ -16,15 +16,17 @@ A hold keeps its current copy unless another is better by more than ``switch_mar
 so pick lists do not churn.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.db.models import Count
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from bci.catalogue.models import Item
-from bci.core.events import record_event
-from bci.organisations.models import Node
-from bci.organisations.queries import next_open_day, resolve_setting
+from bci.core.models import Event
+from bci.organisations.models import Closure, Node, OpeningHours
+from bci.organisations.queries import resolve_setting
 
 from . import policies
 from .models import Hold
@@ -45,6 +47,8 @@ class Context:
         self._van = {}
         self._weights = {}
         self._picks = None
+        self._weekdays = None
+        self._closures = None
         self._base = {}
 
     def node(self, node_id):
@@ -57,10 +61,44 @@ class Context:
             self._nodes[node_id] = node
         return node
 
+    def _calendar(self):
+        """Opening weekdays of every location and the closures from today on, read once
+        (two queries) for the whole run."""
+        if self._weekdays is None:
+            self._weekdays = {}
+            for node_id, weekday in OpeningHours.objects.values_list("node_id", "weekday"):
+                self._weekdays.setdefault(node_id, set()).add(weekday)
+            self._closures = {}
+            for node_id, start, end in Closure.objects.filter(end_date__gte=self.today).values_list(
+                "node_id", "start_date", "end_date"
+            ):
+                self._closures.setdefault(node_id, []).append((start, end))
+        return self._weekdays, self._closures
+
     def open_day(self, node_id, day):
+        """The first day on or after ``day`` that the node is open (the same rule as
+        organisations.queries.next_open_day: its hours, closures on it or an ancestor);
+        ``day`` itself when it has no opening hours."""
         key = (node_id, day)
         if key not in self._open:
-            self._open[key] = next_open_day(self.node(node_id), day, include_start=True) or day
+            weekdays, closures = self._calendar()
+            days = weekdays.get(node_id)
+            result = day
+            if days:
+                spans = [
+                    span
+                    for ancestor in self.node(node_id).ancestor_ids()
+                    for span in closures.get(ancestor, ())
+                ]
+                candidate = day
+                for _ in range(366):
+                    if candidate.weekday() in days and not any(
+                        s <= candidate <= e for s, e in spans
+                    ):
+                        result = candidate
+                        break
+                    candidate += dt.timedelta(days=1)
+            self._open[key] = result
         return self._open[key]
 
     def van_days(self, node_id):
@@ -139,37 +177,40 @@ def reason_text(ctx, source_id, arrival, km, rel):
         }
 
 
-def retarget_record(record_id, *, now=None, by=None, ctx=None):
-    """(Re)assign available copies of ``record_id`` to its waiting holds. Call inside a
-    transaction; locks the waiting holds. Returns the number of holds whose copy changed."""
-    now = now or timezone.now()
-    ctx = ctx or Context(timezone.localdate(now))
-    holds = list(
-        Hold.objects.select_for_update(of=("self",))
-        .filter(record_id=record_id, status=Hold.Status.WAITING)
-        .order_by("placed_at", "id")
-    )
-    if not holds:
-        return 0
-    captured = set(
+def _load(record_ids, *, lock):
+    """Waiting holds (queue order) and free available copies of ``record_ids``, grouped
+    by record: {record_id: (holds, {item_id: item})}."""
+    holds_qs = Hold.objects.filter(record_id__in=record_ids, status=Hold.Status.WAITING)
+    if lock:
+        holds_qs = holds_qs.select_for_update(of=("self",))
+    by_record = {rid: ([], {}) for rid in record_ids}
+    for hold in holds_qs.order_by("record_id", "placed_at", "id"):
+        by_record[hold.record_id][0].append(hold)
+    # copies captured for a hold (in transit, on the shelf) are taken; so are copies of
+    # these records promised to waiting holds of another record (item-level holds that
+    # survived a merge)
+    taken = set(
         Hold.objects.filter(
-            copy__record_id=record_id, status__in=[Hold.Status.IN_TRANSIT, Hold.Status.READY]
+            copy__record_id__in=record_ids,
+            status__in=[Hold.Status.IN_TRANSIT, Hold.Status.READY],
         ).values_list("copy_id", flat=True)
     )
-    # copies of this record promised to waiting holds of another record (item-level holds
-    # that survived a merge) stay theirs
-    foreign = set(
-        Hold.objects.filter(copy__record_id=record_id, status=Hold.Status.WAITING)
-        .exclude(record_id=record_id)
-        .values_list("copy_id", flat=True)
-    )
-    items = {
-        item.id: item
-        for item in Item.objects.filter(record_id=record_id, status=Item.Status.AVAILABLE).only(
-            "id", "current_location_id", "home_branch_id", "record_id", "status"
-        )
-        if item.id not in captured and item.id not in foreign
-    }
+    for copy_id, hold_record, copy_record in Hold.objects.filter(
+        copy__record_id__in=record_ids, status=Hold.Status.WAITING
+    ).values_list("copy_id", "record_id", "copy__record_id"):
+        if hold_record != copy_record:
+            taken.add(copy_id)
+    for item in Item.objects.filter(record_id__in=record_ids, status=Item.Status.AVAILABLE).only(
+        "id", "current_location_id", "home_branch_id", "record_id", "status"
+    ):
+        if item.id not in taken:
+            by_record[item.record_id][1][item.id] = item
+    return by_record
+
+
+def _plan(holds, items, ctx):
+    """First come, first served: each waiting hold in turn takes its best copy among the
+    copies nobody older took. Returns [(hold, item_id or None, score, facts)] changes."""
     for hold in holds:  # this record's current assignments leave the load count
         if hold.copy_id in items:
             ctx.add_pick(location_id(items[hold.copy_id]), -1)
@@ -190,9 +231,16 @@ def retarget_record(record_id, *, now=None, by=None, ctx=None):
             ctx.add_pick(location_id(items[best]), +1)
         if best != hold.copy_id:
             changes.append((hold, best, best_score, best_facts))
+    return changes
+
+
+def _apply(changes, items, ctx, *, now, by):
+    """Write the changed assignments (copies cleared first: a copy may move from one
+    hold to another) and one event per change."""
     if not changes:
         return 0
     Hold.objects.filter(pk__in=[h.pk for h, *_ in changes]).update(copy=None)
+    events = []
     for hold, best, score, facts in changes:
         old = hold.copy_id
         hold.copy_id = best
@@ -203,17 +251,35 @@ def retarget_record(record_id, *, now=None, by=None, ctx=None):
             hold.copy_reason = reason_text(ctx, location_id(items[best]), arrival, km, rel)[:200]
             hold.copy_score = score
             hold.copy_assigned_at = now
-        hold.save(update_fields=["copy", "copy_reason", "copy_score", "copy_assigned_at"])
-        record_event(
-            "hold.copy_assigned" if best else "hold.copy_released",
-            subject=hold,
-            by=by,
-            now=now,
-            old_item=old,
-            item=best,
-            reason=hold.copy_reason,
+        events.append(
+            Event(
+                occurred_at=now,
+                kind="hold.copy_assigned" if best else "hold.copy_released",
+                actor=by if getattr(by, "pk", None) and hasattr(by, "get_username") else None,
+                actor_label="" if getattr(by, "pk", None) else str(by or "")[:100],
+                subject_type=hold._meta.label_lower,
+                subject_id=str(hold.pk),
+                data={"old_item": old, "item": best, "reason": hold.copy_reason},
+            )
         )
+    Hold.objects.bulk_update(
+        [h for h, *_ in changes],
+        ["copy", "copy_reason", "copy_score", "copy_assigned_at"],
+        batch_size=500,
+    )
+    Event.objects.bulk_create(events, batch_size=500)
     return len(changes)
+
+
+def retarget_record(record_id, *, now=None, by=None, ctx=None):
+    """(Re)assign available copies of ``record_id`` to its waiting holds. Call inside a
+    transaction; locks the waiting holds. Returns the number of holds whose copy changed."""
+    now = now or timezone.now()
+    ctx = ctx or Context(timezone.localdate(now))
+    holds, items = _load([record_id], lock=True)[record_id]
+    if not holds:
+        return 0
+    return _apply(_plan(holds, items, ctx), items, ctx, now=now, by=by)
 
 
 def records_with_waiting_holds():
@@ -225,20 +291,22 @@ def records_with_waiting_holds():
     )
 
 
-def retarget_all(*, now=None, by=None, progress=None):
-    """Full re-optimisation (recovery): every record with waiting holds, one transaction
-    per record. Returns (records, holds changed)."""
+def retarget_all(*, now=None, by=None, progress=None, chunk=500):
+    """Full re-optimisation (recovery): every record with waiting holds, ``chunk``
+    records per transaction. Returns (records, holds changed)."""
     from django.db import transaction
 
     now = now or timezone.now()
     ctx = Context(timezone.localdate(now))
     record_ids = list(records_with_waiting_holds())
     changed = 0
-    for record_id in record_ids:
+    for start in range(0, len(record_ids), chunk):
+        ids = record_ids[start : start + chunk]
         with transaction.atomic():
-            changed += retarget_record(record_id, now=now, by=by, ctx=ctx)
+            for holds, items in _load(ids, lock=True).values():
+                changed += _apply(_plan(holds, items, ctx), items, ctx, now=now, by=by)
         if progress:
-            progress()
+            progress(len(ids))
     return len(record_ids), changed
 
 

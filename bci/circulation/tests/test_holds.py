@@ -22,6 +22,7 @@ from bci.circulation.services import (
     mark_item_missing,
     place_hold,
 )
+from bci.core.models import Event
 from bci.organisations.models import NodeSetting
 from bci.patrons.services import block_patron
 from bci.patrons.tests.factories import card_of, make_patron
@@ -43,6 +44,8 @@ def test_prefers_copy_at_the_pickup_branch(world):
     hold = hold_for(world, net.a2)
     assert hold.copy == here
     assert hold.copy_reason == "in de kast bij het afhaalpunt A Noord"
+    event = Event.objects.get(kind="hold.copy_assigned", subject_id=str(hold.pk))
+    assert event.data["item"] == here.pk and event.data["reason"] == hold.copy_reason
 
 
 def test_prefers_same_organisation_over_other_province(world):
@@ -323,3 +326,43 @@ def test_guest_card_places_holds_for_the_patron(world):
     )
     assert hold.patron == world.patron
     assert card_of(world.patron, world.net.lib_b) == "GUEST-9"
+
+
+def test_retarget_all_in_chunks_serves_every_title_first_come_first_served(world):
+    net = world.net
+    other = make_record("Tweede titel")
+    copy = make_item(other, net.b1)
+    holds = [hold_for(world, net.a1, now=at(0, k)) for k in range(2)]
+    holds.append(
+        place_hold(record=other, patron=make_patron(net.lib_b), pickup_branch=net.b1, now=NOW)
+    )
+    Hold.objects.update(copy=None, copy_reason="")
+    assert targeting.retarget_all(now=at(1), chunk=1) == (2, 2)
+    got = {h.pk: h.copy_id for h in Hold.objects.all()}
+    assert got == {holds[0].pk: world.item.pk, holds[1].pk: None, holds[2].pk: copy.pk}
+    assert targeting.retarget_all(now=at(1)) == (2, 0)  # stable: nothing changes
+
+
+def test_targeter_calendar_matches_the_organisations_calendar(world):
+    from bci.organisations.models import Closure
+    from bci.organisations.queries import next_open_day
+
+    net = world.net
+    Closure.objects.create(
+        node=net.lib_a,
+        start_date=TODAY + dt.timedelta(days=2),
+        end_date=TODAY + dt.timedelta(days=5),
+        reason="Verbouwing",
+    )
+    Closure.objects.create(
+        node=net.net,
+        start_date=TODAY + dt.timedelta(days=9),
+        end_date=TODAY + dt.timedelta(days=9),
+        reason="Feestdag",
+    )
+    ctx = targeting.Context(TODAY)
+    for node in (net.a1, net.a2, net.b1, net.c1):
+        for offset in range(14):
+            day = TODAY + dt.timedelta(days=offset)
+            assert ctx.open_day(node.pk, day) == next_open_day(node, day, include_start=True)
+    assert ctx.open_day(net.depot.pk, TODAY) == TODAY  # no hours: the day itself

@@ -17,7 +17,7 @@ class Command(BaseCommand):
         with Progress(disable=options["verbosity"] == 0 or total == 0) as progress:
             task = progress.add_task("Holds", total=total)
             records, changed = retarget_all(
-                by="retarget_holds", progress=lambda: progress.advance(task)
+                by="retarget_holds", progress=lambda n: progress.advance(task, n)
             )
         if options["verbosity"]:
             self.stdout.write(
