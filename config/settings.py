@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "bci.patrons",
     "bci.circulation",
     "bci.logistics",
+    "bci.notices",
     "bci.protocols",
     "bci.opac",
     "bci.demo",

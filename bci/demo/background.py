@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 SERVICES = [
     # "bci.catalogue.indexer.IndexerService",
     "bci.protocols.sip2.server.Sip2Service",
+    "bci.notices.scheduler.SchedulerService",
 ]
 
 

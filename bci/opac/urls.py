@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("search/", views.search_results, name="search"),
     path("records/<int:pk>/", views.record_detail, name="record_short"),
     path("records/<int:pk>/<slug:slug>/", views.record_detail, name="record"),
+    path("", include("bci.opac.account.urls")),
 ]
