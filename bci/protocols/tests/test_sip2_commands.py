@@ -133,3 +133,29 @@ def test_terminal_password_uses_light_argon2_and_verifies_with_project_settings(
     assert t.password_hash.startswith("argon2$argon2id$v=19$m=8192,t=2,p=1$")
     assert authenticate_terminal("k", "long-enough") is not None
     assert authenticate_terminal("k", "long-enougH") is None
+
+
+def test_admin_form_hashes_the_password_and_refuses_bad_input(net):
+    from bci.protocols.admin import Sip2TerminalForm
+
+    base = {"login": "k-admin", "branch": net.a1.pk, "institution_id": "LIB-A",
+            "may_checkout": "on", "is_enabled": "on"}  # fmt: skip
+    for bad in ({}, {"new_password": "short"}, {"new_password": "long|enough"}):
+        form = Sip2TerminalForm(data={**base, **bad})
+        assert not form.is_valid()
+    assert not Sip2Terminal.objects.exists()
+    form = Sip2TerminalForm(data={**base, "new_password": "long-enough"})
+    assert form.is_valid(), form.errors
+    terminal = form.save()
+    assert terminal.check_password("long-enough") and "long-enough" not in terminal.password_hash
+    # editing without a new password keeps the old one
+    form = Sip2TerminalForm(data={**base, "name": "Zuil 1"}, instance=terminal)
+    assert form.is_valid(), form.errors
+    assert form.save().check_password("long-enough")
+
+
+def test_admin_changelist_renders(admin_client, net):
+    cmd("add", "kiosk-1", "--branch", "A-1", "--password", "long-enough")
+    response = admin_client.get("/admin/protocols/sip2terminal/")
+    assert response.status_code == 200 and b"kiosk-1" in response.content
+    assert b"long-enough" not in response.content
