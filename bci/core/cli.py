@@ -18,6 +18,10 @@ def main(argv=None):
 
     if not argv or argv[0] in ("-h", "--help"):
         argv = ["help", *argv[1:]]
+    # Commands are spelled with hyphens (bci seed-demo); Django names them with underscores.
+    for i in (0, 1) if argv[0] == "help" else (0,):
+        if i < len(argv) and not argv[i].startswith("-"):
+            argv[i] = argv[i].replace("-", "_")
     execute_from_command_line(["bci", *argv])
 
 
