@@ -131,6 +131,8 @@ def patron_search(request):
 def _act(request, patron):
     """One action from the patron page: renew, cancel a hold, pay or waive a fee."""
     action = request.POST.get("action", "")
+    if action == "hold":
+        return _place_hold(request, patron)
     target = request.POST.get("id", "")
     if not target.isdigit():
         return _("Choose what to act on.")
@@ -162,6 +164,24 @@ def _act(request, patron):
         )
         return _("Fee waived.")
     return _("Choose what to act on.")
+
+
+def _place_hold(request, patron):
+    """A hold for a title, given by its record number or the barcode of any copy."""
+    from bci.catalogue.models import Item
+
+    wanted = _scan(request, "title")
+    record = wanted if wanted.isdigit() else None
+    if record is None:
+        item = Item.objects.filter(barcode=wanted).first() if wanted else None
+        if item is None:
+            return _("Give a title number or the barcode of a copy.")
+        record = item.record_id
+    pickup = Node.objects.filter(code=request.POST.get("pickup", "")[:64]).first()
+    hold = services.place_hold(record=record, patron=patron, pickup_branch=pickup, by=request.user)
+    if hold.copy_id:
+        return _("Hold placed: %(reason)s.") % {"reason": hold.copy_reason}
+    return _("Hold placed; no copy is available yet.")
 
 
 @login_required
@@ -196,6 +216,8 @@ def patron_detail(request, pk):
                 "organisation"
             ),
             "today": today,
+            "pickup_branches": Node.objects.branches().active().order_by("name"),
+            "default_pickup": request.GET.get("branch") or request.POST.get("pickup", ""),
         }
     )
     return render(request, "desk/patron.html", context)

@@ -137,3 +137,22 @@ def test_pick_list_hold_shelf_and_transits(desk, world):
     assert "Jansen, P." in html
     assert Item.objects.get().status == "on_hold_shelf"
     assert Fee.objects.count() == 0
+
+
+def test_place_hold_from_the_patron_page_shows_the_chosen_copy(desk, world):
+    net, patron, card, record, item = world
+    other = make_record("Alleen in C")
+    far = make_item(other, net.c1, barcode="FAR-1")
+    url = f"/desk/patrons/{patron.pk}/"
+    r = desk.post(url, {"action": "hold", "title": "FAR-1", "pickup": "A-1"})
+    html = r.content.decode()
+    assert "Reservering geplaatst: beschikbaar in C Centrum, aankomst" in html
+    hold = Hold.objects.get(record=other)
+    assert hold.copy == far and hold.pickup_branch == net.a1
+    r = desk.post(url, {"action": "hold", "title": str(other.pk), "pickup": "A-1"})
+    assert 'data-code="already_on_hold"' in r.content.decode()
+    r = desk.post(url, {"action": "hold", "title": "NOPE", "pickup": "A-1"})
+    assert "Geef een titelnummer" in r.content.decode()
+    r = desk.post(url, {"action": "hold", "title": str(record.pk), "pickup": "NOPE"})
+    assert 'data-code="not_a_lending_location"' in r.content.decode()
+    assert Hold.objects.count() == 1
