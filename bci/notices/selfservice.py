@@ -152,7 +152,7 @@ def usual_pickup_branch(patron):
     branches = (
         Node.objects.branches().active().filter(path__startswith=patron.home_organisation.path)
     )
-    return branches.filter(kind=Node.Kind.MAIN).first() or branches.first()
+    return branches.filter(kind=Node.Kind.MAIN_BRANCH).first() or branches.first()
 
 
 # --- self-registration ---------------------------------------------------------------
