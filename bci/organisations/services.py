@@ -63,7 +63,13 @@ NL_LONGITUDE = (3.2, 7.3)
 DEFAULT_NETWORK_CODE = "BCI"
 DEFAULT_NETWORK_NAME = "BCI-diensten"
 
-CODE_MAX = Node._meta.get_field("code").max_length
+# Node.code allows 64 characters, but codes also travel as the "where" of every event
+# (core.Event.location_code, 32 characters) and ISILs are at most 16: codes stay within 32.
+CODE_MAX = 32
+# A derived organisation code longer than this becomes the initials of its words.
+ORG_CODE_LONG = 16
+# Words dropped from a derived location code that would otherwise be too long.
+FILLER_WORDS = {"EN", "DE", "HET", "T", "OP", "AAN", "BIJ", "VAN", "DER", "DEN", "IN"}
 _LIMITS = {
     "province": Node._meta.get_field("province").max_length,
     "poi": Node._meta.get_field("name").max_length,
@@ -106,33 +112,47 @@ def code_slug(text, *, keep_parenthesised=False):
 
 
 def organisation_code(name):
-    """ "Bibliotheek Utrecht" -> "UTRECHT"; "Noord Oost Brabantse Bibliotheken (NOBB)" -> "NOBB".
+    """ "Bibliotheek Utrecht" -> "UTRECHT"; "Noord Oost Brabantse Bibliotheken (NOBB)" -> "NOBB";
+    "Bibliotheek Angstel Vecht en Venen" -> "AVV".
 
-    An abbreviation in brackets wins; the generic word "Bibliotheek" in front is dropped.
+    An abbreviation in brackets wins; the generic word "Bibliotheek" in front is dropped; a
+    name whose slug is longer than 16 characters is shortened to its initials (without
+    "en"), the way libraries abbreviate themselves.
     """
     acronym = re.search(r"\(\s*([A-Z][A-Z0-9]{1,9})\s*\)", name)
     if acronym:
         return acronym.group(1)
     stripped = re.sub(r"^\s*(de\s+)?bibliotheek\s+", "", name, flags=re.IGNORECASE)
-    return _fit(code_slug(stripped) or code_slug(name, keep_parenthesised=True))
+    slug = code_slug(stripped) or code_slug(name, keep_parenthesised=True)
+    if len(slug) > ORG_CODE_LONG:
+        words = [w for w in slug.split("-") if w != "EN"]
+        if len(words) >= 2:
+            return "".join(w[0] for w in words)
+    return _fit(slug)
 
 
 def location_code(parent_code, name, *, town="", keep_parenthesised=False):
     """Parent code + "-" + slug of the location name ("UTRECHT-NEUDE"), without repeating
     the parent's code when the name already starts with it ("BISC-DEPOT"); a location
-    named like its organisation takes its town instead ("CENTRE-CERAMIQUE-MAASTRICHT")."""
+    named like its organisation takes its town instead ("CENTRE-CERAMIQUE-MAASTRICHT").
+    Too long: filler words go ("...-BERG-TERBLIJT"), then whole words from the end."""
     slug = code_slug(name, keep_parenthesised=keep_parenthesised)
-    if not parent_code:
-        return _fit(slug)
-    if slug.startswith(parent_code + "-"):
-        return _fit(slug)
-    if slug == parent_code and town:
+    if parent_code and slug.startswith(parent_code + "-"):
+        slug = slug[len(parent_code) + 1 :]
+    elif parent_code and slug == parent_code and town:
         slug = code_slug(town)
-    return _fit(f"{parent_code}-{slug}" if slug else parent_code)
+    prefix = f"{parent_code}-" if parent_code else ""
+    if len(prefix + slug) > CODE_MAX:
+        slug = "-".join(w for w in slug.split("-") if w not in FILLER_WORDS) or slug
+    return _fit(prefix + slug) if slug else parent_code
 
 
 def _fit(code):
-    return code[:CODE_MAX].rstrip("-")
+    """``code`` cut to CODE_MAX characters at a word boundary where possible."""
+    if len(code) <= CODE_MAX:
+        return code
+    cut = code[: CODE_MAX + 1].rsplit("-", 1)[0]
+    return cut if len(cut) >= CODE_MAX // 2 else code[:CODE_MAX].rstrip("-")
 
 
 # --- parsing ------------------------------------------------------------------------------
@@ -333,6 +353,15 @@ def _parse_row(line, raw, *, decimal_comma):
     )
 
 
+def _free_org_code(name, taken):
+    """The derived code of organisation ``name``, or a longer one if another organisation
+    in the file already has it."""
+    short = organisation_code(name)
+    candidates = [short, _fit(code_slug(name, keep_parenthesised=True))]
+    candidates += [f"{short[: CODE_MAX - 3]}-{n}" for n in range(2, 100)]
+    return next((c for c in candidates if c and c not in taken), short)
+
+
 def _derive_codes(rows):
     """Fill in POI, organisation and location codes; refuse contradictions.
 
@@ -340,7 +369,7 @@ def _derive_codes(rows):
     location code that two rows would share is made unique by keeping the bracketed part of
     the name, then by a number in file order.
     """
-    poi_by_code, org_by_code, org_parent = {}, {}, {}
+    poi_by_code, org_by_code, org_parent, derived_orgs = {}, {}, {}, {}
     for row in rows:
         if row.poi.lower() != NATIONAL:
             row.poi_code = row.poi_code or _fit(code_slug(row.poi))
@@ -357,7 +386,11 @@ def _derive_codes(rows):
                     % {"code": row.poi_code, "other": seen[0], "other_line": seen[1]},
                 )
         if row.kind in Node.Kind.lending_kinds():
-            row.organisation_code = row.organisation_code or organisation_code(row.organisation)
+            if not row.organisation_code:
+                row.organisation_code = derived_orgs.get(row.organisation) or _free_org_code(
+                    row.organisation, org_by_code
+                )
+                derived_orgs[row.organisation] = row.organisation_code
             if not row.organisation_code:
                 raise NetworkImportError(
                     line=row.line,

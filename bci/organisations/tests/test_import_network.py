@@ -70,7 +70,30 @@ def test_codes_are_readable_slugs():
         "CENTRE-CERAMIQUE-MAASTRICHT"
     )
     assert code_slug("Heeze ('t Perron)", keep_parenthesised=True) == "HEEZE-T-PERRON"
-    assert len(location_code("X" * 60, "a very long branch name indeed")) <= 64
+    assert organisation_code("Bibliotheek Angstel Vecht en Venen") == "AVV"
+    assert organisation_code("SCHUNCK Bibliotheek Heerlen") == "SBH"
+    assert location_code("CENTRE-CERAMIQUE", "Berg en Terblijt") == "CENTRE-CERAMIQUE-BERG-TERBLIJT"
+    assert (
+        location_code("X" * 20, "a very long branch name indeed")
+        == "XXXXXXXXXXXXXXXXXXXX-A-VERY-LONG"
+    )
+
+
+def test_derived_codes_fit_the_event_log_and_do_not_collide(db, tmp_path):
+    path = write_csv(
+        tmp_path,
+        [
+            "Utrecht,BiSC,Bibliotheek Alpha Bravo Charlie,Centrum,Houten,52.03,5.17,main,",
+            "Utrecht,BiSC,Bibliotheek Amber Bos Castricum,Centrum,Houten,52.03,5.17,main,",
+        ],
+    )
+    import_network(file=path, by="test")
+    assert set(Node.objects.organisations().values_list("code", flat=True)) == {
+        "ABC",
+        "BIBLIOTHEEK-AMBER-BOS-CASTRICUM",
+    }
+    import_network(file=BUNDLED, by="test")
+    assert max(len(code) for code in Node.objects.values_list("code", flat=True)) <= 32
 
 
 # --- the bundled network ------------------------------------------------------------------
