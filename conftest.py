@@ -8,6 +8,21 @@ def _isolated_var(settings, tmp_path):
     """Each test writes its search index and mails under its own temporary folder."""
     settings.BCI_INDEX_DIR = tmp_path / "index"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Argon2 at production cost takes ~0.5 s a hash on this machine; same algorithm, cheap.
+    settings.PASSWORD_HASHERS = [
+        "bci.core.testing.CheapArgon2PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request to /en/... leaves English active in the thread: start each test in Dutch."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture
