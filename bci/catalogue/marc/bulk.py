@@ -7,6 +7,8 @@ would give them. Ids come from the backend: the sequence on PostgreSQL, max(id) 
 the write transaction on SQLite (its IMMEDIATE transactions hold the write lock).
 """
 
+from contextlib import contextmanager
+
 from django.db import connection
 
 
@@ -102,3 +104,22 @@ def adapt_decimal(value):
     if value is None:
         return None
     return connection.ops.adapt_decimalfield_value(value, 8, 2)
+
+
+@contextmanager
+def big_write_cache(megabytes=256):
+    """SQLite: a larger page cache while importing (the default 2 MB makes every insert
+    into the random-key indexes - fingerprints, identifiers - read pages back once the
+    catalogue outgrows it). No-op on other backends."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = -{int(megabytes) * 1024}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")

@@ -677,7 +677,8 @@ def run_import(paths, *, library, dry_run=False, **options):
     thresholds = gc.get_threshold()
     gc.set_threshold(100_000, 50, 100)
     try:
-        _run_files(importer, paths, dry_run)
+        with bulk.big_write_cache():
+            _run_files(importer, paths, dry_run)
     finally:
         gc.set_threshold(*thresholds)
         if importer.pool is not None:
