@@ -11,8 +11,8 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils import timezone
 from ninja import Router, Status
-from ninja.security import django_auth
 
+from bci.accounts.api_auth import STAFF_AUTH
 from bci.accounts.permissions import CIRCULATION_DESK, PATRONS_VIEW, can
 from bci.core.errors import PermissionDenied
 from bci.organisations.models import Node
@@ -38,7 +38,7 @@ from .schemas import (
     WaiveIn,
 )
 
-router = Router(tags=["circulation"], auth=django_auth)
+router = Router(tags=["circulation"], auth=STAFF_AUTH)
 
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 

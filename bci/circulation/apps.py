@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,10 @@ class CirculationConfig(AppConfig):
     name = "bci.circulation"
     label = "circulation"
     verbose_name = _("Circulation")
+
+    def ready(self):
+        from bci.catalogue.models import Item
+
+        from .signals import item_saved
+
+        post_save.connect(item_saved, sender=Item, dispatch_uid="circulation.item_saved")

@@ -20,6 +20,7 @@ from .. import targeting
 from ..errors import NotALendingLocation
 from ..models import Hold
 from ..queries import open_day_function, rules_for
+from ..signals import circulation_owns_status
 
 HOLD_SHELF = "hold_shelf"
 TRANSIT = "transit"
@@ -124,9 +125,10 @@ def set_status(item, to, *, by, where, now, reason, location=None):
             item.current_location = location
             item.save(update_fields=["current_location"])
         return item
-    return change_item_status(
-        item=item, to=to, by=by, where=where, reason=reason, now=now, location=location
-    )
+    with circulation_owns_status():  # holds are kept in step by the calling service
+        return change_item_status(
+            item=item, to=to, by=by, where=where, reason=reason, now=now, location=location
+        )
 
 
 def _start_transit(item, here, to, *, reason, reference, by, now):
