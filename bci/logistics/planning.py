@@ -340,6 +340,15 @@ def build_day(depot, day, *, matrix=None):
     per_stop = _non_negative(depot, "route_service_per_stop", 5.0)
     per_crate = _non_negative(depot, "route_service_per_crate", 0.5)
     result = DayInput(depot=depot, day=day, problem=None)
+    depot_hours = hours_on(depot, day)
+    has_hours = OpeningHours.objects.filter(node=depot).exists()
+    if (has_hours and not depot_hours) or (not has_hours and day.weekday() >= 5):
+        # Vans run on the depot's working days (Monday to Friday when it has no hours).
+        result.warnings.append(f"depot {depot.code} is closed on {day.isoformat()}: no routes")
+        result.problem = Problem(
+            depot=Depot(depot.code, depot.latitude, depot.longitude), stops=[], vans=vans
+        )
+        return result
     locations = depot_locations(depot)
     waiting = waiting_items([n.pk for n in locations], day)
     stops = []
@@ -382,7 +391,6 @@ def build_day(depot, day, *, matrix=None):
         stream = result.funding.setdefault(org_code, {"ibl": 0, "paid": 0})
         for t in items["deliver"] + items["collect"]:
             stream["paid" if t.funding == Transit.Funding.PAID else "ibl"] += 1
-    depot_hours = hours_on(depot, day)
     if depot_hours:
         d_open, d_close = _minutes(depot_hours[0][0]), _minutes(depot_hours[-1][1])
     else:
