@@ -21,7 +21,7 @@ class Event(models.Model):
         related_name="events",
     )
     actor_label = models.CharField(max_length=100, blank=True)  # terminal, command, api token
-    location_code = models.CharField(max_length=32, blank=True)  # where it happened
+    location_code = models.CharField(max_length=64, blank=True)  # where: a Node code
     subject_type = models.CharField(max_length=64, blank=True)
     subject_id = models.CharField(max_length=64, blank=True)
     data = models.JSONField(default=dict, blank=True)
