@@ -2,9 +2,12 @@
 
 import datetime as dt
 import xml.etree.ElementTree as ET
+from urllib.parse import quote
 
 import pytest
 from django.core import signing
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bci.catalogue.models import Record
 from bci.protocols.oaipmh import tokens
@@ -430,3 +433,56 @@ def test_list_records_page_costs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(3):  # count, page, items
         root = oai(client, verb="ListRecords", metadataPrefix="marc21")
     assert len(identifiers(root)) == 30
+
+
+OAI_VALUES = [
+    "Identify",
+    "ListRecords",
+    "ListIdentifiers",
+    "GetRecord",
+    "ListSets",
+    "marc21",
+    "oai_dc",
+    "2024-05-01",
+    "2024-05-01T10:00:00Z",
+    "2024-02-30",
+    "poi:BISC",
+    "poi:",
+    "x",
+    "",
+    "oai:bci-diensten.nl:1",
+    "\x00",
+    "é",
+    "9" * 30,
+]
+OAI_NAMES = ["verb", "metadataPrefix", "from", "until", "set", "identifier", "resumptionToken"]
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    pairs=st.lists(
+        st.tuples(st.sampled_from([*OAI_NAMES, "colour"]), st.sampled_from(OAI_VALUES)),
+        max_size=6,
+    )
+)
+def test_any_request_gets_a_well_formed_answer(client, catalogue, pairs):
+    query = "&".join(f"{name}={quote(value)}" for name, value in pairs)
+    response = client.get("/oai?" + query)
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)
+    assert root.find("oai:responseDate", NS) is not None
+    answered = [child.tag.split("}")[1] for child in root][2:]
+    assert answered and (set(answered) == {"error"} or len(answered) == 1)
+
+
+def test_post_with_repeated_arguments_is_bad_argument(client, catalogue):
+    response = client.post(
+        "/oai",
+        "verb=ListRecords&metadataPrefix=marc21&metadataPrefix=oai_dc",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert error_codes(ET.fromstring(response.content)) == ["badArgument"]

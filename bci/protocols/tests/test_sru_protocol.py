@@ -4,6 +4,8 @@ schemas, packing, sorting, and diagnostics in a 200 response."""
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bci.catalogue.search import rebuild_index
 
@@ -256,3 +258,69 @@ def test_search_page_costs_a_fixed_number_of_queries(client, shelf, django_asser
     with django_assert_max_num_queries(2):  # records, items (the search is the index)
         root = sru(client, version="1.2", query="zeereis", maximumRecords="7")
     assert len(positions(root)) == 7
+
+
+def test_search_retrieve_over_post(client, shelf):
+    response = client.post("/sru", {"version": "1.2", "query": "zeereis", "maximumRecords": "2"})
+    root = ET.fromstring(response.content)
+    assert find(root, "s:numberOfRecords").text == "7"
+    assert positions(root) == [1, 2]
+
+
+CQL_BITS = [
+    "zee",
+    "dc.title",
+    "dc.date",
+    "bath.isbn",
+    "bci.library",
+    "=",
+    "==",
+    "<",
+    ">=",
+    "<>",
+    "any",
+    "all",
+    "adj",
+    "within",
+    "and",
+    "or",
+    "not",
+    "prox",
+    "(",
+    ")",
+    '"',
+    "/",
+    "*",
+    "?",
+    "\\",
+    "sortBy",
+    "/fuzzy",
+    "2001",
+    "cql.allRecords",
+    ">x=",
+    "é",
+    "\x00",
+    "\x1f",
+    "  ",
+]
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    query=st.lists(st.sampled_from(CQL_BITS), max_size=12).map(" ".join),
+    start=st.sampled_from(["", "1", "0", "-3", "x", "99999999999999999999"]),
+    maximum=st.sampled_from(["", "0", "5", "-1", "1e9", "99999999999"]),
+    version=st.sampled_from(["", "1.2", "2.0", "1.1", "x.y", "9"]),
+)
+def test_any_request_gets_a_well_formed_answer(client, db, query, start, maximum, version):
+    params = {"query": query, "startRecord": start, "maximumRecords": maximum}
+    if version:
+        params["version"] = version
+    response = client.get("/sru", {k: v for k, v in params.items() if v != ""})
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)
+    assert find(root, "s:version").text in ("1.2", "2.0")
