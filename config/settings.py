@@ -138,7 +138,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 # The demo writes mails as files under var/mail; production sets EMAIL_URL=smtp://...
-vars().update(env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}"))
+# (django-environ drops the first "/" of the path: "filemail:///" + an absolute path.)
+vars().update(env.email_url("EMAIL_URL", default=f"filemail:///{VAR_DIR / 'mail'}"))
 
 LOGGING = {
     "version": 1,
