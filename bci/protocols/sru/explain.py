@@ -5,7 +5,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from . import search
+from . import indexes as search
+from .sorting import SORT_FIELDS
 
 ZEEREX_NS = "http://explain.z3950.org/dtd/2.0/"
 
@@ -37,7 +38,7 @@ def zeerex(*, base_url, version, default_records, max_records):
     for index, kind in search.INDEXES.items():
         set_name, local = index.split(".", 1)
         node = ET.SubElement(indexes, "index", search="true", scan="false")
-        node.set("sort", "true" if index in search.SORT_FIELDS else "false")
+        node.set("sort", "true" if index in SORT_FIELDS else "false")
         ET.SubElement(node, "title", lang="en").text = search.INDEX_TITLES[index]
         mapping = ET.SubElement(node, "map")
         ET.SubElement(mapping, "name", set=set_name).text = {

@@ -20,204 +20,25 @@ from bci.catalogue.search.documents import GONE_STATUSES, normalise_identifier
 from bci.catalogue.search.index import get_index
 
 from . import cql
+from .diagnostics import MESSAGES, Diagnostic  # noqa: F401 - re-exported
+from .indexes import (
+    ACCEPTED_MODIFIERS,
+    CODE_FIELDS,
+    EXACT_FIELDS,
+    INDEXES,
+    KNOWN_RELATIONS,
+    LANGUAGES,
+    RELATIONS,
+    TEXT_FIELDS,
+    resolve_index,
+)
+from .sorting import Sort, sort_from_cql, sort_from_sort_keys  # noqa: F401 - re-exported
 
 MAX_CREATOR_SORT = 5000  # creator sorting happens on the database: up to this many hits
 MIN_MASKED_CHARS = 2
 MAX_TERM_CHARS = 256
 MAX_TERMS_PER_CLAUSE = 32
-
-
-class Diagnostic(Exception):
-    def __init__(self, number, details="", message=""):
-        super().__init__(message or MESSAGES.get(number, "Error"))
-        self.number = number
-        self.details = str(details)
-        self.message = message or MESSAGES.get(number, "Error")
-
-    @property
-    def uri(self):
-        return f"info:srw/diagnostic/1/{self.number}"
-
-
-MESSAGES = {
-    1: "General system error",
-    4: "Unsupported operation",
-    5: "Unsupported version",
-    6: "Unsupported parameter value",
-    7: "Mandatory parameter not supplied",
-    8: "Unsupported parameter",
-    10: "Query syntax error",
-    12: "Too many characters in query",
-    13: "Invalid or unsupported use of parentheses",
-    14: "Invalid or unsupported use of quotes",
-    15: "Unsupported context set",
-    16: "Unsupported index",
-    19: "Unsupported relation",
-    20: "Unsupported relation modifier",
-    22: "Unsupported combination of relation and index",
-    23: "Too many characters in term",
-    27: "Empty term unsupported",
-    28: "Masking character not supported",
-    29: "Masked words too short",
-    31: "Anchoring character not supported",
-    35: "Term contains only stopwords",
-    36: "Term in invalid format for index or relation",
-    38: "Too many boolean operators in query",
-    39: "Proximity not supported",
-    46: "Unsupported boolean modifier",
-    61: "First record position out of range",
-    66: "Unknown schema for retrieval",
-    71: "Unsupported record packing",
-    72: "XPath retrieval unsupported",
-    80: "Sort not supported",
-    83: "Too many records to sort",
-    84: "Too many sort keys to sort",
-    88: "Unsupported path for sort",
-    90: "Unsupported direction",
-    91: "Unsupported case",
-    92: "Unsupported missing value action",
-    110: "Stylesheets not supported",
-}
-
-# --- context sets and indexes ---------------------------------------------------------------
-
-CONTEXT_SETS = {
-    "cql": ("info:srw/cql-context-set/1/cql-v1.2", "info:srw/cql-context-set/1/cql-v1.1"),
-    "dc": ("info:srw/cql-context-set/1/dc-v1.1",),
-    "bath": ("http://zing.z3950.org/cql/bath/2.0/",),
-    "rec": ("info:srw/cql-context-set/2/rec-1.1", "info:srw/cql-context-set/2/rec-1.0"),
-    "bci": ("info:srw/cql-context-set/bci/1.0",),
-}
-SET_BY_URI = {uri.lower(): name for name, uris in CONTEXT_SETS.items() for uri in uris}
-
-# index -> kind; the kind decides relations and the fields searched
-INDEXES = {
-    "cql.serverchoice": "text",
-    "cql.anywhere": "text",
-    "cql.allrecords": "all",
-    "dc.title": "title",
-    "dc.creator": "creator",
-    "dc.subject": "subject",
-    "dc.date": "date",
-    "dc.language": "language",
-    "dc.identifier": "identifier",
-    "bath.isbn": "identifier",
-    "bath.issn": "identifier",
-    "rec.identifier": "recid",
-    "bci.library": "library",
-    "bci.branch": "branch",
-    "bci.available": "available",
-}
-INDEX_TITLES = {
-    "cql.serverchoice": "title, author and all text (a bare term)",
-    "cql.anywhere": "title, author and all text",
-    "cql.allrecords": "every record (cql.allRecords = 1)",
-    "dc.title": "title",
-    "dc.creator": "author",
-    "dc.subject": "subject",
-    "dc.date": "year of publication",
-    "dc.language": "language (MARC code: dut, eng, ger ...)",
-    "dc.identifier": "ISBN, ISSN, PPN, NBD number, barcode",
-    "bath.isbn": "ISBN (10 or 13, any hyphenation)",
-    "bath.issn": "ISSN",
-    "rec.identifier": "record id or PPN",
-    "bci.library": "held by library organisation (code)",
-    "bci.branch": "held at branch (home branch code)",
-    "bci.available": "available now at branch (code)",
-}
-TEXT_FIELDS = {
-    "text": [S.TITLE, S.AUTHOR, S.ALL],
-    "title": [S.TITLE],
-    "creator": [S.AUTHOR],
-    "subject": [S.SUBJECT],
-}
-EXACT_FIELDS = {"title": S.SORT_TITLE, "creator": "author_facet", "subject": "subject_facet"}
-CODE_FIELDS = {"language": "language", "library": "library", "available": "available_at"}
-
-ORDERING = {"<", ">", "<=", ">="}
-TEXT_RELATIONS = {"=", "==", "exact", "adj", "all", "any", "<>"}
-RELATIONS = {
-    "text": TEXT_RELATIONS - {"==", "exact"},
-    "title": TEXT_RELATIONS,
-    "creator": TEXT_RELATIONS,
-    "subject": TEXT_RELATIONS,
-    "date": {"=", "==", "exact", "any", "<>", "within"} | ORDERING,
-    "language": {"=", "==", "exact", "any", "<>"},
-    "identifier": {"=", "==", "exact", "any", "<>"},
-    "recid": {"=", "==", "exact", "any", "<>"},
-    "library": {"=", "==", "exact", "any", "<>"},
-    "branch": {"=", "==", "exact", "any", "<>"},
-    "available": {"=", "==", "exact", "any", "<>"},
-    "all": {"=", "==", "exact", "any", "all", "adj"},
-}
-# relations CQL defines (anything else is an unknown relation: 19)
-KNOWN_RELATIONS = TEXT_RELATIONS | ORDERING | {"within", "encloses", "scr"}
-# relation modifiers: accepted (they describe what we do anyway) and meaningful ones
-ACCEPTED_MODIFIERS = {
-    "ignorecase",
-    "ignoreaccents",
-    "relevant",
-    "stem",
-    "word",
-    "string",
-    "masked",
-    "unmasked",
-    "isodate",
-    "number",
-    "fuzzy",
-}
-LANGUAGES = {
-    "nl": "dut",
-    "nld": "dut",
-    "dutch": "dut",
-    "nederlands": "dut",
-    "en": "eng",
-    "english": "eng",
-    "engels": "eng",
-    "de": "ger",
-    "deu": "ger",
-    "german": "ger",
-    "duits": "ger",
-    "fr": "fre",
-    "fra": "fre",
-    "french": "fre",
-    "frans": "fre",
-    "es": "spa",
-    "tr": "tur",
-    "ar": "ara",
-}
 _YEAR = re.compile(r"^(\d{1,4})(?:-\d{2}(?:-\d{2})?)?$")
-
-
-def resolve_index(name, prefixes):
-    """The canonical ``set.index`` name for a CQL index, honouring prefix assignments."""
-    name = name.lower()
-    if name.startswith("cql.") and name[4:] in ("serverchoice", "anywhere", "allrecords"):
-        return name
-    if "." in name:
-        prefix, local = name.split(".", 1)
-        for assigned, uri in reversed(prefixes):
-            if assigned == prefix:
-                canonical = SET_BY_URI.get(uri.lower())
-                if canonical is None:
-                    raise Diagnostic(15, uri)
-                prefix = canonical
-                break
-        else:
-            if prefix not in CONTEXT_SETS:
-                raise Diagnostic(15, prefix)
-        full = f"{prefix}.{local}"
-        if full not in INDEXES:
-            raise Diagnostic(16, name)
-        return full
-    default = [uri for assigned, uri in prefixes if assigned == ""]
-    sets = [SET_BY_URI.get(default[-1].lower())] if default else list(CONTEXT_SETS)
-    if default and sets[0] is None:
-        raise Diagnostic(15, default[-1])
-    for set_name in sets:
-        if f"{set_name}.{name}" in INDEXES:
-            return f"{set_name}.{name}"
-    raise Diagnostic(16, name)
 
 
 # --- clauses ------------------------------------------------------------------------------
@@ -231,7 +52,7 @@ def _modifiers(relation):
             raise Diagnostic(20, str(mod).lstrip("/"))
         names.add(name)
     if {"masked", "unmasked"} <= names:
-        raise Diagnostic(21, "masked/unmasked", "Unsupported combination of relation modifers")
+        raise Diagnostic(21, "masked/unmasked")
     return names
 
 
@@ -489,68 +310,6 @@ def build(node):
     if node.op == "or":
         return Query.boolean_query([(Occur.Should, left), (Occur.Should, right)])
     return Query.boolean_query([(Occur.Must, left), (Occur.MustNot, right)])
-
-
-# --- sorting ------------------------------------------------------------------------------
-
-SORT_FIELDS = {"dc.title": "title", "dc.date": "date", "dc.creator": "creator"}
-
-
-@dataclass(frozen=True)
-class Sort:
-    key: str  # title | date | creator
-    descending: bool = False
-
-
-def sort_from_cql(keys, prefixes=()):
-    """The Sort of CQL ``sortBy`` keys (the first key; more keys are refused: 84)."""
-    if not keys:
-        return None
-    if len(keys) > 1:
-        raise Diagnostic(84, "1")
-    key = keys[0]
-    try:
-        index = resolve_index(key.index, key.prefixes or prefixes)
-    except Diagnostic as exc:
-        raise Diagnostic(88, key.index) from exc
-    if index not in SORT_FIELDS:
-        raise Diagnostic(88, key.index)
-    descending = False
-    for mod in key.modifiers:
-        name = mod.name.removeprefix("sort.")
-        if name == "descending":
-            descending = True
-        elif name in ("ascending", "ignorecase", "ignoreaccents", "missinghigh", "missinglow"):
-            continue
-        elif name == "respectcase":
-            raise Diagnostic(91, mod.name)
-        else:
-            raise Diagnostic(92 if name.startswith("missing") else 80, mod.name)
-    return Sort(SORT_FIELDS[index], descending)
-
-
-def sort_from_sort_keys(value):
-    """SRU 1.x ``sortKeys``: "path,schema,ascending,caseSensitive,missingValue" ..."""
-    keys = value.split()
-    if not keys:
-        return None
-    if len(keys) > 1:
-        raise Diagnostic(84, "1")
-    parts = keys[0].split(",") + [""] * 5
-    path, _schema, ascending, case, missing = parts[:5]
-    try:
-        index = resolve_index(path, ())
-    except Diagnostic as exc:
-        raise Diagnostic(88, path) from exc
-    if index not in SORT_FIELDS:
-        raise Diagnostic(88, path)
-    if ascending not in ("", "1", "0", "true", "false"):
-        raise Diagnostic(90, ascending)
-    if case not in ("", "0", "false"):
-        raise Diagnostic(91, case)
-    if missing not in ("", "highValue", "lowValue", "omit"):
-        raise Diagnostic(92, missing)
-    return Sort(SORT_FIELDS[index], descending=ascending in ("0", "false"))
 
 
 # --- running ------------------------------------------------------------------------------
