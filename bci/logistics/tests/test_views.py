@@ -1,0 +1,76 @@
+"""Planner pages: who may see and plan, the day view, planning from the page."""
+
+import pytest
+
+from bci.logistics import render
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("bci.logistics.tests.urls")]
+
+DAY = "2026-12-02"
+
+
+@pytest.fixture(autouse=True)
+def _plans_in_tmp(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+
+
+@pytest.fixture
+def planner(net, make_staff, client):
+    client.force_login(make_staff("logistics_planner", net.bisc))
+    return client
+
+
+def test_day_view_shows_stops_map_and_a_plan_button(planner, net):
+    page = planner.get(f"/logistics/{net.depot.code}/{DAY}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<svg" in html and "A-2" in html and "B-1" in html
+    assert f"/logistics/{net.depot.code}/{DAY}/plan/" in html
+
+
+def test_planning_from_the_page_keeps_the_plan_and_its_sheets(planner, net, monkeypatch):
+    monkeypatch.setattr("bci.logistics.views.PAGE_TIME_LIMIT", 0.2)
+    answer = planner.post(f"/logistics/{net.depot.code}/{DAY}/plan/")
+    assert answer.status_code == 302
+    page = planner.get(answer.url).content.decode()
+    assert 'id="plan"' in page and "<polyline" in page
+    sheet = planner.get(f"/logistics/{net.depot.code}/{DAY}/van-1/")
+    assert sheet.status_code == 200 and b"A-1" in sheet.content
+    assert planner.get(f"/logistics/{net.depot.code}/{DAY}/van-9/").status_code == 404
+    assert render.read_plan(net.depot.code, __import__("datetime").date(2026, 12, 2))
+
+
+def test_planning_needs_the_plan_permission(client, net, make_staff):
+    client.force_login(make_staff("poi_staff", net.bisc))  # may view, not plan
+    assert client.get(f"/logistics/{net.depot.code}/{DAY}/").status_code == 200
+    assert client.post(f"/logistics/{net.depot.code}/{DAY}/plan/").status_code == 403
+    assert render.read_plan(net.depot.code, __import__("datetime").date(2026, 12, 2)) is None
+
+
+def test_staff_of_another_poi_and_anonymous_users_are_kept_out(client, net, make_staff):
+    assert client.get(f"/logistics/{net.depot.code}/{DAY}/").status_code == 302  # login
+    client.force_login(make_staff("logistics_planner", net.cubiss))
+    assert client.get(f"/logistics/{net.depot.code}/{DAY}/").status_code == 403
+    assert client.get("/logistics/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "path",
+    [f"/logistics/NOPE/{DAY}/", "/logistics/A-1/2026-12-02/", "/logistics/BISC-DEPOT/2026-13-45/"],
+)
+def test_unknown_depot_or_bad_date_is_not_found(planner, path):
+    assert planner.get(path).status_code == 404
+
+
+def test_a_bad_setting_is_shown_not_crashed(planner, net):
+    from bci.organisations.models import NodeSetting
+
+    NodeSetting.objects.create(node=net.depot, key="vans", value="lots")
+    page = planner.get(f"/logistics/{net.depot.code}/{DAY}/")
+    assert page.status_code == 200 and b"vans" in page.content
+    assert planner.post(f"/logistics/{net.depot.code}/{DAY}/plan/").status_code == 400
+
+
+def test_depot_list_links_the_next_working_day(planner, net):
+    page = planner.get("/logistics/")
+    assert page.status_code == 200 and net.depot.code.encode() in page.content

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "logistics"
+urlpatterns = [
+    path("", views.depots, name="depots"),
+    path("<str:code>/<str:date>/", views.depot_day, name="day"),
+    path("<str:code>/<str:date>/plan/", views.make_plan, name="plan"),
+    path("<str:code>/<str:date>/van-<int:number>/", views.driver_sheet, name="sheet"),
+]
