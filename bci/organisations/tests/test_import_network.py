@@ -11,14 +11,10 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from bci.core.models import Event
+from bci.organisations.errors import NetworkImportError
 from bci.organisations.models import Closure, Node, OpeningHours
-from bci.organisations.services import (
-    NetworkImportError,
-    code_slug,
-    import_network,
-    location_code,
-    organisation_code,
-)
+from bci.organisations.network_csv import code_slug, location_code, organisation_code
+from bci.organisations.services import import_network
 
 BUNDLED = Path(settings.BASE_DIR) / "bci" / "demo" / "data" / "network-nl.csv"
 HEADER = "province,poi,organisation,branch,town,lat,lon,kind,confidence"

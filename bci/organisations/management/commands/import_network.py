@@ -6,8 +6,9 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
 
+from bci.organisations.errors import NetworkImportError
 from bci.organisations.models import Node
-from bci.organisations.services import NetworkImportError, import_network
+from bci.organisations.services import import_network
 
 
 class Command(BaseCommand):
