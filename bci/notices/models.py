@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from bci.patrons.models import Patron
+
 
 class Kind(models.TextChoices):
     HOLD_READY = "hold_ready", _("hold ready for pick-up")
@@ -189,3 +191,13 @@ class SelfRegistration(models.Model):
     @property
     def scope_node(self):
         return self.organisation
+
+
+class PatronPin(Patron):
+    """Proxy of the patron for the desk's "reset PIN" admin action (patrons' own admin
+    stays untouched)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("patron PIN")
+        verbose_name_plural = _("patron PINs (reset)")

@@ -159,3 +159,25 @@ def test_self_registration_rejects_bad_input(world, change):
     with pytest.raises(InvalidRegistration):
         selfservice.register_self(**data)
     assert not SelfRegistration.objects.exists()
+
+
+def test_admin_action_resets_pin_for_visible_patrons_only(world, make_staff, client):
+    desk = make_staff("desk_staff", world.net.lib_a, is_staff=True)
+    client.force_login(desk)
+    url = "/admin/notices/patronpin/"
+    listing = client.get(url)
+    assert listing.status_code == 200 and "Jansen" in listing.content.decode()
+    old = world.anna.pin_hash
+    response = client.post(
+        url, {"action": "reset_pin", "_selected_action": [world.anna.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    world.anna.refresh_from_db()
+    assert world.anna.pin_hash != old
+    outsider = make_staff("desk_staff", world.net.lib_c, is_staff=True)
+    client.force_login(outsider)
+    assert "Jansen" not in client.get(url).content.decode()
+    client.post(url, {"action": "reset_pin", "_selected_action": [world.bert.pk]})
+    before = world.bert.pin_hash
+    world.bert.refresh_from_db()
+    assert world.bert.pin_hash == before
