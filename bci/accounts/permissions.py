@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from bci.organisations.models import Node
 
-from .models import Role, RoleAssignment
+from .models import ApiToken, Role, RoleAssignment
 
 VIEW = "view"
 CHANGE_NETWORK = "change_network"
@@ -72,9 +72,34 @@ ROLE_ACTIONS = {
 }
 
 
+# What an application token's permission lets it do, within the token's scope node. A token
+# holds no role: it may do exactly the union of its permissions' actions, on its node and
+# below. Reading the catalogue and availability is what the public catalogue shows too; the
+# token identifies the partner (own rate limit, last use) and sees the tree (VIEW).
+_P = ApiToken.Permission
+TOKEN_PERMISSIONS = {
+    _P.READ_CATALOGUE: frozenset({VIEW}),
+    _P.READ_AVAILABILITY: frozenset({VIEW}),
+    _P.CIRCULATION: frozenset({VIEW, CIRCULATION_DESK}),
+    _P.PATRONS: frozenset({VIEW, PATRONS_VIEW}),
+    _P.PATRONS_CHANGE: frozenset({VIEW, PATRONS_VIEW, PATRONS_CHANGE}),
+    _P.LOGISTICS: frozenset({VIEW, LOGISTICS_VIEW}),
+}
+
+
+def token_actions(permissions):
+    """The actions a set of token permissions allows."""
+    actions = set()
+    for name in permissions:
+        actions |= TOKEN_PERMISSIONS.get(name, frozenset())
+    return frozenset(actions)
+
+
 def assignments(user):
     """The user's role assignments with their nodes, cached on the user object."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    if getattr(user, "granted", None) is not None:  # an application token holds no roles
         return []
     cached = getattr(user, "_bci_assignments", None)
     if cached is None:
@@ -84,7 +109,14 @@ def assignments(user):
 
 
 def scope_nodes(user, action):
-    """The nodes under which ``user`` may do ``action``."""
+    """The nodes under which ``user`` may do ``action``.
+
+    ``user`` is a staff User, or a principal of an application token that names its grants
+    itself (``granted``: pairs of node and actions, see ``bci.accounts.tokens``).
+    """
+    granted = getattr(user, "granted", None)
+    if granted is not None:
+        return [node for node, actions in granted if action in actions]
     return [a.node for a in assignments(user) if action in ROLE_ACTIONS.get(a.role, ())]
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Field, Query, Router, Schema
-from ninja.security import django_auth
 
+from bci.accounts.api_auth import STAFF_AUTH
 from bci.accounts.permissions import PATRONS_VIEW
 
 from .errors import PatronNotFound
 from .queries import card_by_barcode, search_patrons, visible_patrons
 
-router = Router(tags=["patrons"], auth=django_auth)
+router = Router(tags=["patrons"], auth=STAFF_AUTH)
 
 
 class ErrorOut(Schema):
