@@ -411,6 +411,14 @@ def build_day(depot, day, *, matrix=None):
     return result
 
 
+def next_working_day(day):
+    """The next day from Monday to Friday after ``day`` (holidays: the depot's hours)."""
+    day += dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
 def find_depot(code):
     node = Node.objects.filter(code=code).first()
     if node is None:

@@ -15,7 +15,7 @@ from bci.accounts.permissions import LOGISTICS_PLAN, LOGISTICS_VIEW, can, restri
 from bci.core.errors import DomainError
 from bci.organisations.models import Node
 
-from .planning import build_day, plan_day
+from .planning import build_day, next_working_day, plan_day
 from .render import plans_dir, read_plan, svg_map, write_plan_files
 
 PAGE_TIME_LIMIT = 5.0  # seconds a planner waits for a plan made from the page
@@ -35,13 +35,6 @@ def _day(text):
         return dt.date.fromisoformat(text)
     except ValueError:
         raise Http404 from None
-
-
-def next_working_day(day):
-    day += dt.timedelta(days=1)
-    while day.weekday() >= 5:
-        day += dt.timedelta(days=1)
-    return day
 
 
 @login_required
