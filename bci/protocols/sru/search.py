@@ -340,12 +340,37 @@ def run(query, *, offset, limit, sort=None, index=None):
     return Found(result.count, [int(i) for i in ids])
 
 
+def _first_author_column():
+    """The index's single-valued column of a record's first author (raw text, EMPTY when
+    none), if the index schema has one."""
+    slots = getattr(S, "SLOTS", {})
+    if "author" in slots and hasattr(S, "slot_fields"):
+        return S.slot_fields("author")[0]
+    return None
+
+
 def _run_creator_sorted(searcher, query, *, offset, limit, sort):
-    """The index has no single-valued author fast field: sort the hits on the database's
-    main author. Refused (83) beyond MAX_CREATOR_SORT hits."""
+    """Sort on the author. Up to MAX_CREATOR_SORT hits: on the database's main author,
+    folded (case and accents ignored), records without an author last. Beyond: on the
+    index's first-author column (exact text order, records without an author first when
+    ascending); without such a column, refused (83)."""
     result = searcher.search(query, limit=MAX_CREATOR_SORT + 1, count=True)
     if result.count > MAX_CREATOR_SORT:
-        raise Diagnostic(83, str(MAX_CREATOR_SORT))
+        column = _first_author_column()
+        if column is None:
+            raise Diagnostic(83, str(MAX_CREATOR_SORT))
+        order = Order.Desc if sort.descending else Order.Asc
+        page = searcher.search(
+            query,
+            limit=max(limit, 1),
+            offset=offset,
+            count=True,
+            order_by_field=column,
+            order=order,
+        )
+        hits = page.hits if limit else []
+        ids = searcher.fast_field_values(S.ID, [addr for _, addr in hits]) if hits else []
+        return Found(page.count, [int(i) for i in ids])
     ids = [int(i) for i in searcher.fast_field_values(S.ID, [a for _, a in result.hits])]
     authors = dict(Record.objects.filter(id__in=ids).values_list("id", "main_author"))
     present = [i for i in ids if authors.get(i)]

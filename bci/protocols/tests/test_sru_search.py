@@ -207,6 +207,19 @@ def test_sorting(books):
     assert S.sort_from_sort_keys("dc.title,,0") == S.Sort("title", descending=True)
 
 
+def test_creator_sort_of_many_hits_uses_the_index(books, monkeypatch):
+    monkeypatch.setattr(S, "MAX_CREATOR_SORT", 2)
+    assert names(books, "cql.allRecords = 1 sortBy dc.creator/sort.descending")[:3] == [
+        "fietsen",
+        "zee",
+        "fiets",
+    ]
+    monkeypatch.setattr(S, "_first_author_column", lambda: None)
+    with pytest.raises(Diagnostic) as caught:
+        ids("cql.allRecords = 1 sortBy dc.creator")
+    assert caught.value.number == 83
+
+
 @pytest.mark.parametrize(
     "text, number",
     [
