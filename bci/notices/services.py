@@ -83,8 +83,8 @@ def render(*, patron, kind, language, context):
     subject_t, body_t = template_for(patron.home_organisation, kind, language)
     ctx = {"patron": patron, "organisation": patron.home_organisation.name, **context}
     with translation.override(language):
-        subject = _engine.from_string(subject_t).render(Context(ctx)).strip()
-        body = _engine.from_string(body_t).render(Context(ctx))
+        subject = _engine.from_string(subject_t).render(Context(ctx, autoescape=False)).strip()
+        body = _engine.from_string(body_t).render(Context(ctx, autoescape=False))
     return " ".join(subject.split())[:200], body
 
 

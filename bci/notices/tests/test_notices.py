@@ -39,6 +39,15 @@ def test_hold_ready_mail_after_checkin_at_pickup_branch(world):
     assert notice.status == Notice.Status.SENT
 
 
+def test_mail_text_is_not_html_escaped(world):
+    world.havelaar.title = "Max Havelaar & 'de koffieveilingen'"
+    world.havelaar.save()
+    _ready_at_other_branch(world)
+    process_events()
+    subject = mail.outbox[-1].subject
+    assert subject == "Uw reservering ligt klaar: Max Havelaar & 'de koffieveilingen'"
+
+
 def test_running_twice_sends_nothing_twice(world):
     _ready_at_other_branch(world)
     process_events()
