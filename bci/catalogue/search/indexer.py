@@ -108,3 +108,28 @@ def run_indexer(stop_event: threading.Event, interval: float = 0.5) -> None:
         if n == 0:
             stop_event.wait(interval)
     connections.close_all()  # this thread's connections
+
+
+class IndexerService:
+    """The indexer as a background service of ``bci demo`` / ``bci serve --with-services``
+    (the contract of ``bci.demo.background.BackgroundService``: name, start, stop,
+    describe), without importing the demo app."""
+
+    name = "indexer"
+    interval = 0.5
+
+    def start(self):
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=run_indexer, args=(self._stop, self.interval), name="bci-indexer", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(10.0)
+        if self._thread.is_alive():
+            log.warning("search indexer did not stop in time")
+
+    def describe(self):
+        return f"search indexer (queue polled every {self.interval:g} s)"

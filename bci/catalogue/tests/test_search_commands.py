@@ -43,3 +43,23 @@ def test_index_worker_stops_on_ctrl_c(db, monkeypatch):
     out = io.StringIO()
     call_command("index_worker", "--interval", "0.1", stdout=out)
     assert "Index worker stopped." in out.getvalue()
+
+
+def test_indexer_service_starts_and_stops(transactional_db):
+    from bci.catalogue.search.indexer import IndexerService
+    from bci.catalogue.tests.test_search import make_record
+
+    service = IndexerService()
+    service.interval = 0.05
+    service.start()
+    try:
+        make_record("De ontdekking van de hemel", authors=["Mulisch, Harry"])
+        for _ in range(100):
+            if search("hemel").total:
+                break
+            threading.Event().wait(0.05)
+    finally:
+        service.stop()
+    assert search("hemel").total == 1
+    assert not service._thread.is_alive()
+    assert "indexer" in service.describe()
