@@ -205,20 +205,27 @@ def harvest(get):
     ``get(params)`` -> bytes. In process (no --http) the CPU time is the whole work: the
     view and SQLite run in this thread, so it shows the rate on a machine not shared."""
     token_re = re.compile(rb"<resumptionToken[^>]*>([^<]+)</resumptionToken>")
+    ident_re = re.compile(rb"<header(?: [^>]*)?><identifier>([^<]+)</identifier>")
+    seen = set()
     params = {"verb": "ListRecords", "metadataPrefix": "marc21"}
     records = pages = 0
     started, cpu_started = time.perf_counter(), time.process_time()
     while True:
         body = get(params)
         pages += 1
-        records += body.count(b"<header")
+        identifiers = ident_re.findall(body)
+        records += len(identifiers)
+        seen.update(identifiers)
         if b"<error" in body:
             raise SystemExit(f"OAI error: {body[:500]!r}")
         match = token_re.search(body)
         if not match:
             break
         params = {"verb": "ListRecords", "resumptionToken": match.group(1).decode()}
-    return records, time.perf_counter() - started, time.process_time() - cpu_started, pages
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    if len(seen) != records:
+        print(f"  !! {records - len(seen)} records came more than once")
+    return records, wall, cpu, pages
 
 
 def client_get(client, path):
@@ -330,7 +337,7 @@ def main():
             total = Record.objects.count()
         else:
             total = seed(args.n, rng)
-        print(f"Catalogue: {total:,} records")
+        print(f"Catalogue: {total:,} records (tombstones included)")
         client = Client()
         get_oai, get_sru = client_get(client, "/oai"), client_get(client, "/sru")
 
@@ -338,6 +345,8 @@ def main():
     for _ in range(args.repeat):
         records, seconds, cpu, pages = harvest(get_oai)
         rates.append(records / seconds)
+        if not args.http and records != total:
+            print(f"  !! harvested {records:,} records, the catalogue holds {total:,}")
         cpu_rates.append(records / cpu)
         print(
             f"OAI-PMH ListRecords marc21: {records:,} records in {pages} pages, "
