@@ -310,6 +310,10 @@ class ApiTokenForm(forms.ModelForm):
         data = super().clean()
         kind, user, node = data.get("kind"), data.get("user"), data.get("node")
         requester = self.requester
+        if data.get("expires_at") and data["expires_at"] <= timezone.now():
+            self.add_error("expires_at", _("The expiry lies in the past."))
+        if data.get("rate_limit") is not None and not 1 <= data["rate_limit"] <= 100_000:
+            self.add_error("rate_limit", _("Between 1 and 100000 requests a minute."))
         if kind == ApiToken.Kind.STAFF:
             if user is None:
                 self.add_error("user", _("A staff token acts as a staff member: choose one."))
