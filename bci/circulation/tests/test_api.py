@@ -176,3 +176,43 @@ def test_hot_endpoints_have_a_query_budget(desk_a, world, django_assert_max_num_
         )
     with django_assert_max_num_queries(30):
         post(desk_a, "/checkins", {"item_barcode": "ITEM-A1", "branch": "A-1"})
+
+
+def test_bearer_tokens_staff_and_application(client, world, make_staff):
+    from bci.accounts.tokens import create_token
+
+    staff = make_staff("desk_staff", world.net.lib_a)
+    _token, raw = create_token(kind="staff", name="desk app", user=staff)
+    r = client.post(
+        BASE + "/checkouts",
+        {"item_barcode": "ITEM-A1", "patron_barcode": world.card, "branch": "A-1"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+    assert r.status_code == 201, r.content
+    _token, app = create_token(
+        kind="application", name="kiosk", node=world.net.lib_b, permissions=["circulation"]
+    )
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {app}"}
+    r = client.post(
+        BASE + "/checkins",
+        {"item_barcode": "ITEM-A1", "branch": "B-1"},
+        content_type="application/json",
+        **auth,
+    )
+    assert r.status_code == 200 and r.json()["action"] == "transit"
+    # library B's application cannot act on library A's patron
+    r = client.post(
+        BASE + "/holds",
+        {"record_id": world.record.pk, "patron_barcode": world.card, "pickup_branch": "B-1"},
+        content_type="application/json",
+        **auth,
+    )
+    assert r.status_code == 403
+    r = client.post(
+        BASE + "/checkins",
+        {"item_barcode": "ITEM-A1", "branch": "B-1"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer bci_nope_x",
+    )
+    assert r.status_code == 401
