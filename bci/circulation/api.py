@@ -1,9 +1,10 @@
 """Circulation API under /api/v1/circulation/: the desk's operations for other doors.
 
-Staff only: a staff session or a bearer token (``bci api-token``). Desk staff may check out at branches in their scope (the patron presents the
-card: the network lends to members of every library), check in anywhere in the network
-(return anywhere), and act on patron accounts (holds, renewals, fees) only for patrons of
-their own organisations or guests registered there.
+Staff only: a staff session or a bearer token (``bci api-token``). Desk staff may check
+out at branches in their scope (the patron presents the card: the network lends to members
+of every library), check in anywhere in the network (return anywhere), and act on patron
+accounts (holds, renewals, fees) only for patrons of their own organisations or guests
+registered there.
 """
 
 from __future__ import annotations
