@@ -33,7 +33,7 @@ from django.utils.module_loading import import_string
 logger = logging.getLogger(__name__)
 
 SERVICES = [
-    # "bci.catalogue.indexer.IndexerService",
+    "bci.catalogue.search.indexer.IndexerService",
     "bci.protocols.sip2.server.Sip2Service",
     "bci.notices.scheduler.SchedulerService",
 ]
