@@ -120,7 +120,7 @@ def test_revoked_token_is_401(client, net, make_staff):
     revoke_token(token=token, by="test")
     r = client.get(f"{PATRONS}/patrons?q=x", **bearer(raw))
     assert r.status_code == 401
-    assert r.json()["code"] == "token_revoked"
+    assert r.json() == {"code": "token_revoked", "message": "Het API-token is ingetrokken."}
 
 
 def test_expired_token_is_401(client, net, make_staff):
