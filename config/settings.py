@@ -29,6 +29,29 @@ BCI_SIP2_PORT = env.int("BCI_SIP2_PORT", default=6001)
 BCI_SIP2_TLS_CERT = env.str("BCI_SIP2_TLS_CERT", default="")
 BCI_SIP2_TLS_KEY = env.str("BCI_SIP2_TLS_KEY", default="")
 
+# Optional tuning, taken from the environment only when set: otherwise the default written
+# (and documented) beside the code that uses it applies. See docs/operations.md.
+_OPTIONAL = {
+    "BCI_SIP2_MAX_MESSAGE": env.int,
+    "BCI_SIP2_IDLE_TIMEOUT": env.float,
+    "BCI_SIP2_MALFORMED_BUDGET": env.int,
+    "BCI_SIP2_MAX_CONNECTIONS": env.int,
+    "BCI_OAI_REPOSITORY_ID": env.str,
+    "BCI_OAI_REPOSITORY_NAME": env.str,
+    "BCI_OAI_ADMIN_EMAIL": env.str,
+    "BCI_OAI_RECORDS_PER_PAGE": env.int,
+    "BCI_OAI_IDENTIFIERS_PER_PAGE": env.int,
+    "BCI_OAI_TOKEN_LIFETIME": env.int,
+    "BCI_SRU_DEFAULT_RECORDS": env.int,
+    "BCI_SRU_MAX_RECORDS": env.int,
+    "BCI_API_RATE_LIMIT": env.int,
+    "BCI_NOTICE_INTERVAL": env.int,
+    "BCI_RETENTION_FORMER_MEMBER_DAYS": env.int,
+}
+for _name, _read in _OPTIONAL.items():
+    if _name in env.ENVIRON:
+        globals()[_name] = _read(_name)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
