@@ -287,3 +287,11 @@ def test_english_stays_english(client, world):
     page = client.get("/en/account/").content.decode()
     assert "Loans" in page and 'lang="en"' in page
     assert "/en/account/history/" in page
+
+
+def test_account_page_query_budget(anna, world, django_assert_max_num_queries):
+    for record in (world.kast, world.havelaar, world.titaantjes):
+        place_hold(record=record, pickup_branch=world.net.a1, patron=world.anna)
+    with django_assert_max_num_queries(24):
+        response = anna.get(reverse("opac:account"))
+    assert response.status_code == 200
