@@ -295,3 +295,19 @@ def test_account_page_query_budget(anna, world, django_assert_max_num_queries):
     with django_assert_max_num_queries(24):
         response = anna.get(reverse("opac:account"))
     assert response.status_code == 200
+
+
+def test_expired_membership_can_log_in_but_not_renew_or_hold(client, world):
+    import datetime as dt
+
+    world.anna.expires_on = dt.date(2020, 1, 1)
+    world.anna.save()
+    assert login(client, world.anna_card).status_code == 302
+    page = client.get(reverse("opac:account")).content.decode()
+    assert "Lidmaatschap verlopen op 2020-01-01" in page
+    response = client.post(reverse("opac:account_renew", args=[world.loan_a.pk]), follow=True)
+    assert "niet verlengd" in response.content.decode()
+    url = reverse("opac:account_hold_place", args=[world.kast.pk])
+    response = client.post(url, {"branch": world.net.a1.pk, "confirm": "1"})
+    assert response.status_code == 400
+    assert not Hold.objects.filter(patron=world.anna).exists()
