@@ -279,11 +279,13 @@ def bench_api(args):
     report("API checkin", back)
 
 
-def bench_retarget():
+def bench_retarget(reset):
     from bci.circulation.models import Hold
     from bci.circulation.targeting import retarget_all
 
     waiting = Hold.objects.filter(status="waiting").count()
+    if reset:  # recovery from scratch: every waiting hold loses its copy first
+        Hold.objects.filter(status="waiting").update(copy=None, copy_reason="")
     started = time.perf_counter()
     records, changed = retarget_all(by="bench")
     seconds = time.perf_counter() - started
@@ -302,12 +304,17 @@ def main():
     parser.add_argument("--queue", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=100)
     parser.add_argument("--skip-retarget", action="store_true")
+    parser.add_argument(
+        "--reset-copies",
+        action="store_true",
+        help="clear every waiting hold's copy before the re-optimisation (worst case)",
+    )
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     print(f"database: {connection.vendor}")
     build(args)
     if not args.skip_retarget:
-        bench_retarget()  # first: assigns copies to the bulk-created holds
+        bench_retarget(args.reset_copies)  # first: assigns copies to the bulk-created holds
     bench_services(args)
     bench_capture(args)
     bench_api(args)

@@ -298,6 +298,8 @@ def retarget_record(record_id, *, now=None, by=None, ctx=None):
     transaction; locks the waiting holds. Returns the number of holds whose copy changed."""
     now = now or timezone.now()
     ctx = ctx or Context(timezone.localdate(now))
+    if not Hold.objects.filter(record_id=record_id, status=Hold.Status.WAITING).exists():
+        return 0
     holds, items = _load([record_id], lock=True)[record_id]
     if not holds:
         return 0

@@ -254,11 +254,11 @@ def route_item(item, here, *, by, now):
             item, here, home, reason=Transit.Reason.RETURN_HOME, reference="", by=by, now=now
         )
         return Routing(TRANSIT, item, destination=home, transit=transit)
-    release_copy_from_others(item)
+    # no waiting hold can use this copy (else it would have been captured above), so the
+    # targeter has nothing to do
     set_status(
         item, Item.Status.AVAILABLE, by=by, where=here, now=now, reason="reshelve", location=here
     )
-    targeting.retarget_record(item.record_id, now=now, by=by)
     return Routing(RESHELVE, item, destination=here)
 
 
