@@ -56,4 +56,3 @@ class ImportRunAdmin(admin.ModelAdmin):
     list_display = ("file_name", "library", "started_at", "finished_at", "records_done")
     readonly_fields = ("summary",)
     list_filter = (("finished_at", admin.EmptyFieldListFilter),)
-
