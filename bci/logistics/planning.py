@@ -297,6 +297,8 @@ def waiting_items(node_ids, day):
         to_node_id__in=node_ids,
         dispatched_at__lt=start,
     )
+    # A lost transit carries no timestamp of its loss: it leaves every day's count.
+    collect, deliver = collect.exclude(status="lost"), deliver.exclude(status="lost")
     waiting = {n: {"deliver": [], "collect": []} for n in node_ids}
     for t in collect.only("id", "from_node_id", "to_node_id", "funding"):
         waiting[t.from_node_id]["collect"].append(t)
