@@ -1,5 +1,7 @@
 """BCI settings: one file, every value from the environment (see .env.example)."""
 
+import os
+import secrets
 from pathlib import Path
 
 import environ
@@ -10,18 +12,34 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# The embedded demo runs without configuration; a production deployment must set a key.
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
-if not SECRET_KEY:
-    if DEBUG or env.bool("BCI_DEMO", default=True):
-        SECRET_KEY = "insecure-demo-key-set-DJANGO_SECRET_KEY-in-production"
-    else:
-        raise environ.ImproperlyConfigured("DJANGO_SECRET_KEY is required")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # Everything a running demo writes lives under var/.
 VAR_DIR = Path(env.str("BCI_VAR_DIR", default=str(BASE_DIR / "var")))
+
+
+def _secret_key():
+    """DJANGO_SECRET_KEY, else a random key kept in var/secret_key (created once, mode 0600).
+
+    No key is ever published in the code: the demo and a single-host install need no
+    setup, and several hosts behind one site share DJANGO_SECRET_KEY.
+    """
+    key = env.str("DJANGO_SECRET_KEY", default="")
+    if key:
+        return key
+    path = VAR_DIR / "secret_key"
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as out:
+        out.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
 BCI_INDEX_DIR = Path(env.str("BCI_INDEX_DIR", default=str(VAR_DIR / "index")))
 BCI_DATA_DIR = Path(env.str("BCI_DATA_DIR", default=str(BASE_DIR / "bci" / "demo" / "data")))
 BCI_SIP2_HOST = env.str("BCI_SIP2_HOST", default="127.0.0.1")

@@ -80,7 +80,7 @@ def record_id_from(identifier):
     if not identifier.startswith(prefix):
         return None
     local = identifier[len(prefix) :]
-    return int(local) if local.isdigit() and len(local) < 19 else None
+    return int(local) if local.isascii() and local.isdigit() and len(local) < 19 else None
 
 
 def datestamp(value):

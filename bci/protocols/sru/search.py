@@ -257,7 +257,7 @@ def _code_clause(kind, relation, raw, mods):
         return Query.term_set_query(S.schema, S.IDENT, [v for v in normalised if v] or [""])
     if kind == "recid":
         subs = [Query.term_query(S.schema, S.IDENT, normalise_identifier(v)) for v in values]
-        numbers = [int(v) for v in values if v.isdigit() and len(v) < 19]
+        numbers = [int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 19]
         if numbers:
             subs.append(Query.term_set_query(S.schema, S.ID, numbers))
         return _any_of(subs)

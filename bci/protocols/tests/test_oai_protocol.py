@@ -186,6 +186,12 @@ def test_get_record_errors(client, catalogue):
     assert error_codes(
         oai(client, verb="GetRecord", identifier="oai:x:1", metadataPrefix="marc21")
     ) == ["idDoesNotExist"]
+    # Unicode digits are digits to str.isdigit() but not to int(): no 500.
+    for odd in ("\u00b2", "\u0661\u0662", "1\u00b2"):
+        local = f"oai:bci-diensten.nl:{odd}"
+        assert error_codes(
+            oai(client, verb="GetRecord", identifier=local, metadataPrefix="oai_dc")
+        ) == ["idDoesNotExist"]
 
 
 # --- verbs and arguments --------------------------------------------------------------------

@@ -127,6 +127,7 @@ def test_identifiers(books):
     assert found(books, f"rec.identifier = {books['fiets'].id}") == {"fiets"}
     assert found(books, "rec.identifier = 148857612") == {"zee"}
     assert found(books, "dc.identifier = A0002") == {"fietsen"}  # a barcode
+    assert found(books, "rec.identifier = \u00b2") == set()  # a Unicode digit is no id
 
 
 def test_language_accepts_codes_and_common_names(books):
