@@ -82,3 +82,22 @@ def serve(*, host, port, services=(), threads=8, console=None, on_ready=None):
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous[0] or signal.SIG_DFL)
             signal.signal(signal.SIGINT, previous[1] or signal.default_int_handler)
+
+
+def serve_command(*, host, port, threads, services, console, on_ready):
+    """``serve`` for the ``bci serve`` and ``bci demo`` commands: a taken port or a service
+    that cannot start becomes a clear CommandError."""
+    from django.core.management.base import CommandError
+
+    try:
+        serve(
+            host=host,
+            port=port,
+            threads=threads,
+            services=services,
+            console=console,
+            on_ready=on_ready,
+        )
+    except OSError as exc:
+        raise CommandError(f"cannot serve on {host}:{port}: {exc}") from exc
+    console.print("Stopped.")

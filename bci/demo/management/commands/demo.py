@@ -2,13 +2,13 @@
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import connection
 from rich.console import Console
 from rich.table import Table
 
 from bci.demo.background import load_services
-from bci.demo.server import serve
+from bci.demo.server import serve_command
 from bci.demo.steps.staff import demo_logins
 
 from .seed_demo import seed
@@ -70,15 +70,11 @@ class Command(BaseCommand):
             console.print(f"  network overview: {url}network/")
             console.print(f"  staff admin:      {url}admin/")
 
-        try:
-            serve(
-                host=host,
-                port=port,
-                threads=threads,
-                services=services,
-                console=console,
-                on_ready=ready,
-            )
-        except OSError as exc:  # the port is taken, or a background service could not start
-            raise CommandError(f"cannot serve on {host}:{port}: {exc}") from exc
-        console.print("Stopped.")
+        serve_command(
+            host=host,
+            port=port,
+            threads=threads,
+            services=services,
+            console=console,
+            on_ready=ready,
+        )

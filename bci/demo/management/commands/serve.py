@@ -1,10 +1,10 @@
 """``bci serve``: serve the site with waitress (a production WSGI server, not runserver)."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from rich.console import Console
 
 from bci.demo.background import load_services
-from bci.demo.server import serve
+from bci.demo.server import serve_command
 
 
 class Command(BaseCommand):
@@ -27,15 +27,11 @@ class Command(BaseCommand):
         def ready(url):
             console.print(f"Serving on {url} (Ctrl-C to stop)")
 
-        try:
-            serve(
-                host=host,
-                port=port,
-                threads=threads,
-                services=services,
-                console=console,
-                on_ready=ready,
-            )
-        except OSError as exc:  # the port is taken, or a background service could not start
-            raise CommandError(f"cannot serve on {host}:{port}: {exc}") from exc
-        console.print("Stopped.")
+        serve_command(
+            host=host,
+            port=port,
+            threads=threads,
+            services=services,
+            console=console,
+            on_ready=ready,
+        )
