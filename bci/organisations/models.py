@@ -6,8 +6,9 @@ hang under a POI. Every node stores a materialised ``path`` ("00000001/00000005/
 """
 
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 
 PATH_WIDTH = 8
@@ -149,19 +150,23 @@ class Node(models.Model):
             raise ValidationError({"parent": _("A node cannot hang under its own subtree.")})
 
     def save(self, *args, **kwargs):
-        old_path = self.path
-        if self.pk is None:
-            super().save(*args, **kwargs)  # an id first: the path ends with it
-            kwargs.pop("force_insert", None)
-        self.path = (self.parent.path if self.parent_id else "") + f"{self.pk:0{PATH_WIDTH}d}/"
-        self.depth = self.path.count("/") - 1
-        kwargs.pop("update_fields", None)
-        super().save(*args, **kwargs)
-        if old_path and old_path != self.path:  # moved: carry the subtree along
-            for child in Node.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
-                child.path = self.path + child.path[len(old_path) :]
-                child.depth = child.path.count("/") - 1
-                Node.objects.filter(pk=child.pk).update(path=child.path, depth=child.depth)
+        # One transaction: permissions read ``path``, so a half-moved subtree must never
+        # be visible.
+        with transaction.atomic():
+            old_path = self.path
+            if self.pk is None:
+                super().save(*args, **kwargs)  # an id first: the path ends with it
+                kwargs.pop("force_insert", None)
+            self.path = (self.parent.path if self.parent_id else "") + f"{self.pk:0{PATH_WIDTH}d}/"
+            self.depth = self.path.count("/") - 1
+            kwargs.pop("update_fields", None)
+            super().save(*args, **kwargs)
+            if old_path and old_path != self.path:  # moved: carry the subtree along
+                shift = self.depth - (old_path.count("/") - 1)
+                Node.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                    path=Concat(Value(self.path), Substr("path", len(old_path) + 1)),
+                    depth=F("depth") + shift,
+                )
 
     def ancestor_ids(self, *, include_self=True):
         ids = [int(part) for part in self.path.strip("/").split("/") if part]

@@ -101,3 +101,18 @@ def test_opening_hours_must_end_after_start_and_not_overlap(net):
     evening.full_clean()  # touching, not overlapping
     with pytest.raises(IntegrityError), transaction.atomic():
         OpeningHours.objects.create(node=net.a1, weekday=6, opens=dt.time(12), closes=dt.time(11))
+
+
+def test_moving_a_subtree_rewrites_every_descendants_path_and_depth(net):
+    from bci.organisations.tests.factories import NodeFactory
+
+    extra = NodeFactory(kind="branch", code="A-3", name="A Zuid", parent=net.lib_a)
+    net.lib_a.parent = net.cubiss
+    net.lib_a.save()
+    for node in (net.a1, net.a2, extra):
+        node.refresh_from_db()
+        assert node.path == f"{net.lib_a.path}{node.pk:08d}/"
+        assert node.depth == 3
+        assert node.poi == net.cubiss
+    assert set(Node.objects.descendants_of(net.cubiss)) >= {net.lib_a, net.a1, net.a2, extra}
+    assert not Node.objects.descendants_of(net.bisc).filter(pk=net.a1.pk).exists()
