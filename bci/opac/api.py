@@ -14,24 +14,15 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router
 
 from bci.catalogue.errors import ItemNotFound, RecordNotFound
+from bci.catalogue.fields import names
 from bci.catalogue.models import Identifier, Item
+from bci.catalogue.search import FACETS
 from bci.core.errors import DomainError, InvalidInput
 
 from . import queries
 from .schemas import ErrorOut, ItemOut, RecordDetail, RecordPage, RecordQuery
 
 router = Router(tags=["catalogue"])
-
-FACET_NAMES = (
-    "material_type",
-    "language",
-    "audience",
-    "year",
-    "author",
-    "subject",
-    "library",
-    "available_at",
-)
 
 
 class RecordDeleted(DomainError):
@@ -67,7 +58,7 @@ def _fields(record, identifiers):
         "url": _opac_url(record),
         "title": record.title,
         "subtitle": record.subtitle,
-        "authors": queries.names(record.authors),
+        "authors": names(record.authors),
         "main_author": record.main_author,
         "publisher": record.publisher,
         "year": record.year,
@@ -75,7 +66,7 @@ def _fields(record, identifiers):
         "material_type": record.material_type,
         "audience": record.audience,
         "series": record.series,
-        "subjects": queries.names(record.subjects),
+        "subjects": names(record.subjects),
         "classification": record.classification,
         "identifiers": identifiers,
     }
@@ -113,7 +104,7 @@ def list_records(request, params: Query[RecordQuery]):
     page carries facet counts for the whole result set."""
     from bci.catalogue.search import search
 
-    filters = {name: getattr(params, name) for name in FACET_NAMES if getattr(params, name)}
+    filters = {name: getattr(params, name) for name in FACETS if getattr(params, name)}
     filters = {k: [v for v in vals if v] for k, vals in filters.items()}
     filters = {k: v for k, v in filters.items() if v}
     try:

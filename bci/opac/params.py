@@ -9,18 +9,7 @@ from urllib.parse import urlencode
 
 from django.utils.translation import gettext_lazy as _
 
-# These must be the search service's facet names (bci.catalogue.search.FACETS); they are
-# repeated here so parsing needs no index. tests/test_params.py checks they agree.
-FACETS = (
-    "material_type",
-    "language",
-    "audience",
-    "year",
-    "author",
-    "subject",
-    "library",
-    "available_at",
-)
+from bci.catalogue.search import FACETS
 
 MAX_QUERY_LENGTH = 500
 MAX_PAGE = 500  # deeper than 10,000 results nobody pages; refine instead

@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from bci.catalogue.fields import names
 from bci.catalogue.models import Audience, Item, MaterialType, Record
 from bci.organisations.models import Node
 
@@ -109,18 +110,6 @@ STATUS_LABELS = {
     Status.LOST: _("Lost"),
     Status.WITHDRAWN: pgettext_lazy("item status", "Withdrawn"),
 }
-
-
-def names(values):
-    """Authors and subjects are stored as strings or as {"name": ...} objects."""
-    out = []
-    for value in values or ():
-        if isinstance(value, dict):
-            value = value.get("name") or value.get("value") or ""
-        value = str(value).strip()
-        if value and value not in out:
-            out.append(value)
-    return out
 
 
 def language_name(code):

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
+from bci.catalogue.fields import names
 from bci.catalogue.models import Identifier
 from bci.core.errors import DomainError
 
@@ -214,8 +215,8 @@ def record_detail(request, pk, slug=None):
         "json_ld": queries.json_ld(
             queries.schema_org(record, url=url, isbns=isbns, libraries=libraries)
         ),
-        "authors": _links("author", queries.names(record.authors) or [record.main_author]),
-        "subjects": _links("subject", queries.names(record.subjects)),
+        "authors": _links("author", names(record.authors) or [record.main_author]),
+        "subjects": _links("subject", names(record.subjects)),
     }
     return render(request, "opac/record.html", context)
 

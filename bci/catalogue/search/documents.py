@@ -12,6 +12,8 @@ import tantivy
 from stdnum import isbn as stdnum_isbn
 from stdnum import issn as stdnum_issn
 
+from bci.catalogue.fields import names
+
 from . import schema as S
 
 # Items in these statuses no longer count as holdings of their library.
@@ -60,24 +62,12 @@ class RecordData:
     items: list = field(default_factory=list)  # [ItemData]
 
 
-def _names(values):
-    """Authors/subjects are stored as strings or as {"name": ...} objects."""
-    out = []
-    for v in values or ():
-        if isinstance(v, dict):
-            v = v.get("name") or v.get("value") or ""
-        v = str(v).strip()
-        if v and v not in out:
-            out.append(v)
-    return out
-
-
 def build_document(data: RecordData) -> tantivy.Document:
     doc = tantivy.Document()
     doc.add_integer(S.ID, data.id)
     title = " ".join(p for p in (data.title, data.subtitle) if p)
-    authors = _names(data.authors)
-    subjects = _names(data.subjects)
+    authors = names(data.authors)
+    subjects = names(data.subjects)
     if title:
         doc.add_text(S.TITLE, title)
     for a in authors:
