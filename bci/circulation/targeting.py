@@ -20,7 +20,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -41,8 +41,9 @@ BIG_BRANCH_KINDS = ("main", "branch")
 class Context:
     """Per-run caches of node facts (calendars, van days, tree relations)."""
 
-    def __init__(self, today):
+    def __init__(self, today, *, bulk=False):
         self.today = today
+        self.bulk = bulk
         self._nodes = {}
         self._open = {}
         self._van = {}
@@ -62,19 +63,32 @@ class Context:
             self._nodes[node_id] = node
         return node
 
-    def _calendar(self):
-        """Opening weekdays of every location and the closures from today on, read once
-        (two queries) for the whole run."""
+    def _calendar(self, node_id):
+        """(opening weekdays, closures) of a node: a bulk run reads every location's in
+        two queries, an incremental one the node's own."""
         if self._weekdays is None:
-            self._weekdays = {}
-            for node_id, weekday in OpeningHours.objects.values_list("node_id", "weekday"):
-                self._weekdays.setdefault(node_id, set()).add(weekday)
-            self._closures = {}
-            for node_id, start, end in Closure.objects.filter(end_date__gte=self.today).values_list(
-                "node_id", "start_date", "end_date"
-            ):
-                self._closures.setdefault(node_id, []).append((start, end))
-        return self._weekdays, self._closures
+            self._weekdays, self._closures = {}, {}
+            if self.bulk:
+                for nid, weekday in OpeningHours.objects.values_list("node_id", "weekday"):
+                    self._weekdays.setdefault(nid, set()).add(weekday)
+                for nid, start, end in Closure.objects.filter(end_date__gte=self.today).values_list(
+                    "node_id", "start_date", "end_date"
+                ):
+                    self._closures.setdefault(nid, []).append((start, end))
+        ancestors = self.node(node_id).ancestor_ids()
+        if not self.bulk and node_id not in self._weekdays:
+            self._weekdays[node_id] = set(
+                OpeningHours.objects.filter(node_id=node_id).values_list("weekday", flat=True)
+            )
+            missing = [a for a in ancestors if a not in self._closures]
+            for nid in missing:
+                self._closures[nid] = []
+            for nid, start, end in Closure.objects.filter(
+                node_id__in=missing, end_date__gte=self.today
+            ).values_list("node_id", "start_date", "end_date"):
+                self._closures[nid].append((start, end))
+        spans = [span for a in ancestors for span in self._closures.get(a, ())]
+        return self._weekdays.get(node_id), spans
 
     def open_day(self, node_id, day):
         """The first day on or after ``day`` that the node is open (the same rule as
@@ -82,15 +96,9 @@ class Context:
         ``day`` itself when it has no opening hours."""
         key = (node_id, day)
         if key not in self._open:
-            weekdays, closures = self._calendar()
-            days = weekdays.get(node_id)
+            days, spans = self._calendar(node_id)
             result = day
             if days:
-                spans = [
-                    span
-                    for ancestor in self.node(node_id).ancestor_ids()
-                    for span in closures.get(ancestor, ())
-                ]
                 candidate = day
                 for _ in range(366):
                     if candidate.weekday() in days and not any(
@@ -116,18 +124,31 @@ class Context:
         return self._weights[node_id]
 
     def picks(self, node_id):
-        """Copies on ``node_id``'s pick list (loaded once for all branches, kept current)."""
+        """Copies on ``node_id``'s pick list, kept current during the run. A bulk run
+        counts every branch in one query; an incremental one only the branches it asks."""
         if self._picks is None:
-            rows = (
-                Hold.objects.filter(status=Hold.Status.WAITING, copy__isnull=False)
-                .values("copy__current_location", "copy__home_branch")
-                .annotate(n=Count("id"))
-            )
             self._picks = {}
-            for row in rows:
-                where = row["copy__current_location"] or row["copy__home_branch"]
-                self._picks[where] = self._picks.get(where, 0) + row["n"]
-        return self._picks.get(node_id, 0)
+            if self.bulk:
+                rows = (
+                    Hold.objects.filter(status=Hold.Status.WAITING, copy__isnull=False)
+                    .values("copy__current_location", "copy__home_branch")
+                    .annotate(n=Count("id"))
+                )
+                for row in rows:
+                    where = row["copy__current_location"] or row["copy__home_branch"]
+                    self._picks[where] = self._picks.get(where, 0) + row["n"]
+        if node_id not in self._picks:
+            self._picks[node_id] = (
+                0
+                if self.bulk
+                else Hold.objects.filter(status=Hold.Status.WAITING, copy__isnull=False)
+                .filter(
+                    Q(copy__current_location_id=node_id)
+                    | Q(copy__current_location__isnull=True, copy__home_branch_id=node_id)
+                )
+                .count()
+            )
+        return self._picks[node_id]
 
     def add_pick(self, node_id, delta):
         self.picks(node_id)
@@ -321,7 +342,7 @@ def retarget_all(*, now=None, by=None, progress=None, chunk=500):
     from django.db import transaction
 
     now = now or timezone.now()
-    ctx = Context(timezone.localdate(now))
+    ctx = Context(timezone.localdate(now), bulk=True)
     record_ids = list(records_with_waiting_holds())
     changed = 0
     for start in range(0, len(record_ids), chunk):
