@@ -56,12 +56,12 @@ def rebuild_index(*, progress=None, index: CatalogueIndex | None = None) -> int:
     ``progress(done, total)`` is called after each chunk. Queue rows that existed when the
     rebuild started are covered by it and deleted; later ones stay for the indexer.
     """
-    from django.db.models import Max
-
     from bci.catalogue.models import IndexQueue, Record
 
     index = index or get_index()
-    queue_high = IndexQueue.objects.aggregate(m=Max("id"))["m"]
+    # The rows visible now, by id: on PostgreSQL a row with a lower id can still commit
+    # later (after the records are read), so "id <= max" would drop a change unindexed.
+    covered = list(IndexQueue.objects.values_list("id", flat=True))
     ids = list(
         Record.objects.filter(deleted_at__isnull=True).order_by("id").values_list("id", flat=True)
     )
@@ -82,8 +82,8 @@ def rebuild_index(*, progress=None, index: CatalogueIndex | None = None) -> int:
             if progress:
                 progress(min(i + len(chunk), total), total)
         writer.commit()
-    if queue_high is not None:
-        IndexQueue.objects.filter(id__lte=queue_high).delete()
+    for i in range(0, len(covered), 10_000):
+        IndexQueue.objects.filter(id__in=covered[i : i + 10_000]).delete()
     return done
 
 

@@ -63,3 +63,28 @@ def test_indexer_service_starts_and_stops(transactional_db):
     assert search("hemel").total == 1
     assert not service._thread.is_alive()
     assert "indexer" in service.describe()
+
+
+def test_a_change_queued_during_a_rebuild_stays_queued(net, monkeypatch):
+    from bci.catalogue.search import indexer, rebuild_index
+    from bci.catalogue.services import enqueue_reindex
+
+    early = make_record("Het achterhuis")
+    late = make_record("De avonden")
+    IndexQueue.objects.all().delete()
+    # On PostgreSQL ids are handed out at insert but become visible at commit: a slow
+    # transaction can commit id N after the rebuild has seen id N+1. Make that gap.
+    slow = IndexQueue.objects.create(record_id=late.pk)
+    enqueue_reindex(early.pk)
+    slow_id = slow.pk
+    slow.delete()
+    real_load = indexer.load_records
+
+    def load_and_meanwhile_change(ids):
+        IndexQueue.objects.create(id=slow_id, record_id=late.pk)  # commits late, lower id
+        return real_load(ids)
+
+    monkeypatch.setattr(indexer, "load_records", load_and_meanwhile_change)
+    rebuild_index()
+    assert list(IndexQueue.objects.values_list("record_id", flat=True)) == [late.pk]
+    assert early.pk not in IndexQueue.objects.values_list("record_id", flat=True)
