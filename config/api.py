@@ -14,7 +14,10 @@ api = NinjaAPI(
 
 @api.exception_handler(DomainError)
 def domain_error(request, exc):
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    if getattr(exc, "retry_after", None) is not None:  # 429 rate_limited
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 # URL prefix -> the module whose ``router`` serves it. The public catalogue reads live in

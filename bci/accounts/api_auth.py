@@ -8,8 +8,8 @@ falls through to the session. ``request.user`` becomes the token's principal, wh
 
 Rate limit: per token, ``BCI_API_RATE_LIMIT`` requests a minute (default 120) or the
 token's own ``rate_limit``, counted in Django's cache in fixed one-minute windows. Past it:
-429, ``Retry-After`` and ``{"code": "rate_limited", ...}``. Call ``install(api)`` once on
-the NinjaAPI so that 429 carries the ``Retry-After`` header (the body says it too).
+429, ``Retry-After`` (added by the DomainError handler in config/api.py) and
+``{"code": "rate_limited", ...}``.
 """
 
 from __future__ import annotations
@@ -67,17 +67,6 @@ class TokenAuth(HttpBearer):
         request.user = principal
         request.api_token = api_token
         return principal
-
-
-def install(api):
-    """Register the 429 handler (with ``Retry-After``) on ``api``."""
-
-    def handler(request, exc):
-        response = api.create_response(request, exc.as_dict(), status=exc.status)
-        response["Retry-After"] = str(exc.retry_after)
-        return response
-
-    api.add_exception_handler(RateLimited, handler)
 
 
 def refuse_anonymous(request):

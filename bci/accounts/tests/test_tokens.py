@@ -168,16 +168,7 @@ def test_last_used_is_set_by_a_request(client, net, make_staff):
 # --- rate limit ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def installed():
-    """The 429 handler with Retry-After, as config/api.py installs it."""
-    from config.api import api
-
-    api_auth.install(api)
-    return api
-
-
-def test_rate_limit_gives_429_with_retry_after(client, net, make_staff, settings, installed):
+def test_rate_limit_gives_429_with_retry_after(client, net, make_staff, settings):
     settings.BCI_API_RATE_LIMIT = 3
     _token, raw = staff_token(make_staff("desk_staff", net.lib_a))
     codes = [client.get(f"{PATRONS}/patrons?q=x", **bearer(raw)).status_code for _ in range(4)]
