@@ -26,6 +26,7 @@ def test_day_view_shows_stops_map_and_a_plan_button(planner, net):
     html = page.content.decode()
     assert "<svg" in html and "A-2" in html and "B-1" in html
     assert f"/logistics/{net.depot.code}/{DAY}/plan/" in html
+    assert "Stops en wachtende kratten" in html and "Routes plannen" in html  # Dutch UI
 
 
 def test_planning_from_the_page_keeps_the_plan_and_its_sheets(planner, net, monkeypatch):
