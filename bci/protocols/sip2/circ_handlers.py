@@ -176,8 +176,9 @@ def _status_response(code, message, terminal, now, who, *, extra_fields=()):
     ]
     if who.pin_given:
         fields.append(("CQ", flag(who.pin_ok)))
-    owed = circ_queries.outstanding_fees(patron)
-    fields += [("BH", CURRENCY), ("BV", _money(owed))]
+    if who.pin_ok is not False:  # a wrong PIN learns nothing of the account
+        owed = circ_queries.outstanding_fees(patron)
+        fields += [("BH", CURRENCY), ("BV", _money(owed))]
     fields += list(extra_fields)
     if not who.card.is_active:
         notes.insert(0, _("This card is no longer valid."))

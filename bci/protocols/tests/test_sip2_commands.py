@@ -10,7 +10,7 @@ from bci.protocols.models import Sip2Terminal
 from bci.protocols.sip2 import kiosk, kiosks
 from bci.protocols.sip2.server import Limits, Sip2Service
 from bci.protocols.sip2.terminals import authenticate_terminal
-from bci.protocols.sip2.testing import PASSWORD, PIN, kiosk_world
+from bci.protocols.tests.sip2_world import PASSWORD, PIN, kiosk_world
 
 
 @pytest.fixture(autouse=True)

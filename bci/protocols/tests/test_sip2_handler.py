@@ -16,7 +16,7 @@ from bci.protocols.models import Sip2Terminal
 from bci.protocols.sip2 import messages as m
 from bci.protocols.sip2.handler import Session, handle
 from bci.protocols.sip2.terminals import set_terminal_enabled
-from bci.protocols.sip2.testing import NOW, PASSWORD, PIN, kiosk_world, req
+from bci.protocols.tests.sip2_world import NOW, PASSWORD, PIN, kiosk_world, req
 
 
 @pytest.fixture(autouse=True)
@@ -130,6 +130,7 @@ def test_patron_status_valid_patron_with_pin(w, session):
 def test_patron_status_wrong_pin_hides_the_name(w, session):
     reply = run(req("23", [("AA", w.card), ("AD", "0000")]), session)
     assert reply.get("CQ") == "N" and reply.get("AE") == ""
+    assert reply.get("BV") is None and reply.get("BH") is None  # nor what the patron owes
     assert reply["patron_status"].startswith("YYYY")
     assert reply.get("AF") == dutch(WrongPin())
 

@@ -13,7 +13,7 @@ from bci.circulation.services import charge_fee
 from bci.protocols.sip2 import messages as m
 from bci.protocols.sip2.client import Sip2Client, client_tls_context
 from bci.protocols.sip2.server import Limits, Sip2Service, tls_context
-from bci.protocols.sip2.testing import PASSWORD, PIN, kiosk_world, req, self_signed_cert
+from bci.protocols.tests.sip2_world import PASSWORD, PIN, kiosk_world, req, self_signed_cert
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

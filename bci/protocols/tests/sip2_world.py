@@ -5,7 +5,7 @@ import subprocess
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from . import messages as m
+from bci.protocols.sip2 import messages as m
 
 AMS = ZoneInfo("Europe/Amsterdam")
 # Wednesday 2 December 2026, 11:00 in Amsterdam: the test branches are open
@@ -21,8 +21,7 @@ def kiosk_world(net, *, permissions=("checkout", "checkin", "renew", "fee", "hol
     from bci.circulation.tests.factories import make_item, make_record
     from bci.patrons.services import set_pin
     from bci.patrons.tests.factories import card_of, make_patron
-
-    from .terminals import add_terminal
+    from bci.protocols.sip2.terminals import add_terminal
 
     terminal = add_terminal(
         login="kiosk-a1", password=PASSWORD, branch=net.a1, permissions=permissions,
