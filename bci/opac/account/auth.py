@@ -132,3 +132,18 @@ def patron_required(view):
         return view(request, patron, *args, **kwargs)
 
     return wrapper
+
+
+FORM_LIMIT = 5  # "forgot PIN" requests and self-registrations per client address per window
+
+
+def over_form_limit(request, bucket, limit=None):
+    """Count one use of a public form from this client address; True once over the limit
+    (the caller then quietly does nothing: no mail bombing, no registration spam)."""
+    key = _key(bucket, client_ip(request))
+    if not cache.add(key, 1, WINDOW):
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.add(key, 1, WINDOW)
+    return cache.get(key, 0) > (limit or FORM_LIMIT)

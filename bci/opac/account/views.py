@@ -257,6 +257,8 @@ def change_pin(request, patron):
 def forgot_pin(request):
     form = ForgotPinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if auth.over_form_limit(request, "forgot-pin"):
+            return render(request, "opac/account/pin_forgot_sent.html")  # same answer
         selfservice.request_pin_reset(
             card_barcode=form.cleaned_data["card"],
             email=form.cleaned_data["email"],
@@ -352,6 +354,9 @@ def register(request):
 
         data = dict(form.cleaned_data)
         data["organisation"] = Node.objects.get(pk=data["organisation"])
+        if auth.over_form_limit(request, "register"):
+            form.add_error(None, _("Too many registrations from this address. Try again later."))
+            return render(request, "opac/account/register.html", {"form": form}, status=429)
         try:
             selfservice.register_self(**data)
         except DomainError as exc:

@@ -311,3 +311,32 @@ def test_expired_membership_can_log_in_but_not_renew_or_hold(client, world):
     response = client.post(url, {"branch": world.net.a1.pk, "confirm": "1"})
     assert response.status_code == 400
     assert not Hold.objects.filter(patron=world.anna).exists()
+
+
+def test_forgot_pin_and_registration_are_throttled_per_address(world, monkeypatch):
+    from bci.notices import selfservice
+
+    calls = []
+    monkeypatch.setattr(selfservice, "request_pin_reset", lambda **kw: calls.append(kw))
+    spammer = Client(REMOTE_ADDR="10.0.0.77")
+    url = reverse("opac:account_pin_forgot")
+    for _ in range(auth.FORM_LIMIT + 3):
+        response = spammer.post(url, {"card": world.anna_card, "email": "anna@example.org"})
+        assert response.status_code == 200
+    assert len(calls) == auth.FORM_LIMIT  # no mail bombing
+    data = {
+        "organisation": world.net.lib_a.pk,
+        "last_name": "Spam",
+        "birthdate": "1990-05-01",
+        "street": "s 1",
+        "postcode": "1234AB",
+        "town": "t",
+    }
+    codes = [
+        spammer.post(
+            reverse("opac:register"), {**data, "first_name": f"S{n}", "email": f"s{n}@x.nl"}
+        ).status_code
+        for n in range(auth.FORM_LIMIT + 1)
+    ]
+    assert codes == [200] * auth.FORM_LIMIT + [429]
+    assert SelfRegistration.objects.count() == auth.FORM_LIMIT
