@@ -12,7 +12,7 @@ import logging
 from django.conf import settings
 from django.db import connections
 
-from bci.demo.background import BackgroundService
+from bci.core.background import BackgroundService
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,8 @@ import threading
 
 from django.db import close_old_connections, connections, transaction
 
+from bci.core.background import ThreadService
+
 from . import schema as S
 from .documents import build_document, load_records
 from .index import CatalogueIndex, IndexBusy, get_index
@@ -110,26 +112,14 @@ def run_indexer(stop_event: threading.Event, interval: float = 0.5) -> None:
     connections.close_all()  # this thread's connections
 
 
-class IndexerService:
-    """The indexer as a background service of ``bci demo`` / ``bci serve --with-services``
-    (the contract of ``bci.demo.background.BackgroundService``: name, start, stop,
-    describe), without importing the demo app."""
+class IndexerService(ThreadService):
+    """The indexer as a background service of ``bci demo`` / ``bci serve --with-services``."""
 
     name = "indexer"
     interval = 0.5
 
-    def start(self):
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=run_indexer, args=(self._stop, self.interval), name="bci-indexer", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self):
-        self._stop.set()
-        self._thread.join(10.0)
-        if self._thread.is_alive():
-            log.warning("search indexer did not stop in time")
+    def run(self, stop):
+        run_indexer(stop, self.interval)
 
     def describe(self):
         return f"search indexer (queue polled every {self.interval:g} s)"

@@ -6,8 +6,9 @@ import threading
 
 import pytest
 
+from bci.core.background import AsyncioService, ThreadService
 from bci.demo import background
-from bci.demo.background import AsyncioService, ThreadService, load_services
+from bci.demo.background import load_services
 
 
 class Ticker(ThreadService):

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connections
 
+from bci.core.background import AsyncioService
+
 from . import messages as m
 from .handler import Session, handle, refusal_for_error
 
@@ -300,12 +302,10 @@ def _find_terminator(data) -> int:
 # --- a server in a background thread (bci demo, tests) ------------------------------------------
 
 
-class Sip2Service:
-    """The SIP2 server in its own thread and event loop, for ``bci demo`` (the contract of
-    ``bci.demo.background``: name, start(), stop(), describe())."""
+class Sip2Service(AsyncioService):
+    """The SIP2 server in its own thread and event loop, for ``bci demo`` and tests."""
 
     name = "sip2"
-    timeout = 10.0
 
     def __init__(self, *, host=None, port=None, ssl_context=None, limits=None, workers=8):
         host = host or settings.BCI_SIP2_HOST
@@ -315,38 +315,16 @@ class Sip2Service:
         self.server = Sip2Server(
             host=host, port=port, ssl_context=ssl_context, limits=limits, workers=workers
         )
-        self.loop = None
-        self._thread = None
+
+    async def open(self):
+        await self.server.start()
+
+    async def close(self):
+        await self.server.close()
 
     def start(self):
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._main, name="bci-sip2", daemon=True)
-        self._thread.start()
-        try:
-            asyncio.run_coroutine_threadsafe(self.server.start(), self.loop).result(self.timeout)
-        except BaseException:
-            self._halt()
-            raise
+        super().start()
         return self
-
-    def _main(self):
-        asyncio.set_event_loop(self.loop)
-        try:
-            self.loop.run_forever()
-        finally:
-            self.loop.close()
-
-    def stop(self):
-        try:
-            asyncio.run_coroutine_threadsafe(self.server.close(), self.loop).result(self.timeout)
-        finally:
-            self._halt()
-
-    def _halt(self):
-        if self.loop is not None and not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self.loop.stop)
-        if self._thread is not None:
-            self._thread.join(self.timeout)
 
     def describe(self):
         return f"SIP2 on {self.server.address}"
@@ -354,7 +332,3 @@ class Sip2Service:
     @property
     def port(self):
         return self.server.port
-
-    @property
-    def running(self):
-        return self._thread is not None and self._thread.is_alive()
