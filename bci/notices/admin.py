@@ -1,4 +1,11 @@
+import datetime as dt
+
+from django import forms
 from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from bci.accounts.permissions import PATRONS_CHANGE, PATRONS_VIEW, can
@@ -6,7 +13,25 @@ from bci.core.errors import DomainError
 from bci.patrons.queries import visible_patrons
 
 from .models import Notice, NoticeTemplate, PatronPin, SelfRegistration
-from .selfservice import reject_self_registration, reset_pin
+from .selfservice import reject_self_registration, reset_pin, verify_self_registration
+
+
+class VerifyForm(forms.Form):
+    category = forms.ModelChoiceField(label=_("subscription"), queryset=None)
+    card_barcode = forms.CharField(label=_("card number"), max_length=32)
+    expires_on = forms.DateField(
+        label=_("membership expires"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, registration, **kwargs):
+        super().__init__(*args, **kwargs)
+        from bci.patrons.models import PatronCategory
+
+        org = registration.organisation
+        self.fields["category"].queryset = PatronCategory.objects.filter(
+            node_id__in=org.ancestor_ids(), is_active=True
+        )
+        self.fields["expires_on"].initial = timezone.localdate() + dt.timedelta(days=365)
 
 
 @admin.register(NoticeTemplate)
@@ -37,6 +62,54 @@ class SelfRegistrationAdmin(admin.ModelAdmin):
     list_filter = ["status", "organisation"]
     search_fields = ["last_name", "email"]
     actions = ["reject"]
+    readonly_fields = ["status", "patron", "decided_at", "decided_by", "verify_link"]
+
+    def get_queryset(self, request):
+        from bci.accounts.permissions import restrict
+
+        return restrict(
+            super().get_queryset(request), request.user, PATRONS_VIEW, via="organisation"
+        )
+
+    @admin.display(description=_("desk"))
+    def verify_link(self, obj):
+        if obj.pk is None or obj.status != SelfRegistration.Status.PENDING:
+            return "-"
+        url = reverse("admin:notices_selfregistration_verify", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Verify (ID checked) and issue a card"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/verify/",
+                self.admin_site.admin_view(self.verify_view),
+                name="notices_selfregistration_verify",
+            )
+        ] + super().get_urls()
+
+    def verify_view(self, request, pk):
+        reg = get_object_or_404(self.get_queryset(request), pk=pk)
+        form = VerifyForm(request.POST or None, registration=reg)
+        if request.method == "POST" and form.is_valid():
+            try:
+                patron = verify_self_registration(
+                    registration=reg, by=request.user, **form.cleaned_data
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                self.message_user(request, _("%(patron)s is now a member.") % {"patron": patron})
+                return redirect("admin:notices_selfregistration_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "registration": reg,
+            "form": form,
+            "title": _("Verify registration"),
+        }
+        return render(
+            request, "admin/notices/verify.html", context, status=400 if form.errors else 200
+        )
 
     @admin.action(description=_("Reject the selected registrations"))
     def reject(self, request, queryset):

@@ -181,3 +181,34 @@ def test_admin_action_resets_pin_for_visible_patrons_only(world, make_staff, cli
     before = world.bert.pin_hash
     world.bert.refresh_from_db()
     assert world.bert.pin_hash == before
+
+
+def test_desk_verifies_a_registration_in_the_admin(world, make_staff, client):
+    reg = selfservice.register_self(
+        organisation=world.net.lib_a,
+        first_name="Carla",
+        last_name="Visser",
+        birthdate=dt.date(1990, 5, 1),
+        email="carla@example.org",
+        street="Oudegracht 1",
+        postcode="3511AA",
+        town="Utrecht",
+    )
+    desk = make_staff("desk_staff", world.net.lib_a, is_staff=True)
+    client.force_login(desk)
+    url = f"/admin/notices/selfregistration/{reg.pk}/verify/"
+    assert client.get(url).status_code == 200
+    cat = category(world.net.net, "standaard")
+    bad = client.post(
+        url, {"category": cat.pk, "card_barcode": world.anna_card, "expires_on": "2030-01-01"}
+    )
+    assert bad.status_code == 400  # card number already in use
+    ok = client.post(
+        url, {"category": cat.pk, "card_barcode": "NEW-0002", "expires_on": "2030-01-01"}
+    )
+    assert ok.status_code == 302
+    reg.refresh_from_db()
+    assert reg.status == "verified" and reg.patron.cards.get().barcode == "NEW-0002"
+    outsider = make_staff("desk_staff", world.net.lib_c, is_staff=True)
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
