@@ -313,6 +313,9 @@ def main():
     call_command("migrate", verbosity=0)
     print(f"database: {connection.vendor}")
     build(args)
+    if connection.vendor == "postgresql":  # fresh planner statistics after the bulk load
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     if not args.skip_retarget:
         bench_retarget(args.reset_copies)  # first: assigns copies to the bulk-created holds
     bench_services(args)
