@@ -17,9 +17,9 @@ from .schedule import timed_route
 _M_PER_KM = 1000
 _S_PER_MIN = 60
 # Iterated local search with a shorter late-acceptance history than PyVRP's default (300):
-# on the 250-branch benchmark it reaches the minimum van count within 30 s (3 seeds out of
-# 3, against 0 of 3 with the default) and ends 0.2-1.2 % above a 300 s default run instead
-# of 1.8-3.5 % (docs/performance.md, Routes).
+# on the 250-branch benchmark, 30 s runs reached the minimum van count with 3 seeds of 3
+# (default: 0 of 3) and ended 0.2-1.2 % above a 300 s run (default: 1.8-3.5 %); with the
+# machine busier the gain shrinks (docs/performance.md, Routes).
 _PARAMS = pyvrp.SolveParams(ils=pyvrp.IteratedLocalSearchParams(history_length=100))
 
 
