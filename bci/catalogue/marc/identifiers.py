@@ -88,6 +88,12 @@ def split_prefix(value):
     return "", (value or "").strip()
 
 
+def is_shared_system_number(value):
+    """Does a normalised 035 system number name the same title in every library? Only
+    OCLC numbers do; others are local to one library system's number space."""
+    return value.startswith("(OCoLC)")
+
+
 def normalise_system_number(value):
     """A 035 $a as (scheme, value): PPN and NBD numbers get their own scheme, everything
     else is a system number '(PREFIX)NUMBER' with OCLC's ocm/ocn/on prefixes removed.

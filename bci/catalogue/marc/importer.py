@@ -36,6 +36,7 @@ from . import bulk
 from .branches import BranchResolver, ImportSetupError, sha256_of
 from .extract import extract
 from .holdings import holdings, item_material, parse_items_spec
+from .identifiers import is_shared_system_number
 from .reading import NotMarcError, _parse_iso, open_records, sniff_path
 from .report import ImportReport
 
@@ -337,17 +338,31 @@ class Importer:
             for scheme, value in p.identifiers:
                 wanted.setdefault(scheme, set()).add(value)
         by_ident = {}
+        select = (
+            f"SELECT i.value, i.record_id FROM {bulk.table(Identifier)} i "
+            f"JOIN {record_table} r ON r.id = i.record_id "
+            "WHERE r.deleted_at IS NULL AND i.scheme = %s {} AND i.value IN ({{}}) "
+            "ORDER BY i.record_id"
+        )
+        own_holdings = (
+            f"AND EXISTS (SELECT 1 FROM {bulk.table(Item)} it "
+            "WHERE it.record_id = r.id AND it.owner_id = %s)"
+        )
         for scheme, values in wanted.items():
-            rows = bulk.select_in(
-                f"SELECT i.value, i.record_id FROM {bulk.table(Identifier)} i "
-                f"JOIN {record_table} r ON r.id = i.record_id "
-                "WHERE r.deleted_at IS NULL AND i.scheme = %s AND i.value IN ({}) "
-                "ORDER BY i.record_id",
-                list(values),
-                prefix=[scheme],
-            )
-            for value, rid in rows:
-                by_ident.setdefault((scheme, value), rid)
+            queries = [(select.format(""), [scheme], list(values))]
+            if scheme == "system":
+                # An OCLC number names one title worldwide; any other 035 number is local
+                # to a library system (two libraries on the same vendor system share the
+                # number space), so it only matches records this library already holds.
+                shared = [v for v in values if is_shared_system_number(v)]
+                local = [v for v in values if not is_shared_system_number(v)]
+                queries = [
+                    (select.format(""), [scheme], shared),
+                    (select.format(own_holdings), [scheme, self.library.pk], local),
+                ]
+            for sql, prefix, chunk in queries:
+                for value, rid in bulk.select_in(sql, chunk, prefix=prefix) if chunk else ():
+                    by_ident.setdefault((scheme, value), rid)
         keys = list({p.fields["match_key"] for p in batch if p.fields["match_key"]})
         by_key = {}
         for key, rid in bulk.select_in(

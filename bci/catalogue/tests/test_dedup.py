@@ -149,3 +149,41 @@ def test_merges_command_lists_and_undoes(net, tmp_path, capsys):
         call_command("merges", "undo", str(merge.pk))
     with pytest.raises(CommandError, match="No merge"):
         call_command("merges", "undo", "999999")
+
+
+def test_local_035_numbers_match_only_within_the_library_that_holds_them(net, tmp_path):
+    """Two libraries on the same vendor system share its number space: "(Sirsi)u42" at
+    library A and at library B are different titles. An OCLC number is global."""
+    at_a = utf8_record(
+        "Het dwaallicht",
+        author="Elsschot, Willem",
+        extra=[field("035", "a", "(Sirsi)u42")],
+        barcodes=["L1"],
+    )
+    load(net, tmp_path, at_a, name="a.mrc")
+    other_title_at_b = utf8_record(
+        "Kaas", author="Elsschot, W.", extra=[field("035", "a", "(Sirsi)u42")], barcodes=["L2"]
+    )
+    report = load(net, tmp_path, other_title_at_b, library=net.lib_b, name="b.mrc")
+    assert report.created == 1 and report.merged == 0
+    edited_at_a = utf8_record(
+        "Dwaallicht, het",
+        author="Elsschot, W.",
+        extra=[field("035", "a", "(Sirsi)u42")],
+        barcodes=["L3"],
+    )
+    report = load(net, tmp_path, edited_at_a, name="c.mrc")
+    assert report.merged == 1 and MergeLog.objects.get().matched_on == "system"
+    oclc_at_b = utf8_record(
+        "Lijmen",
+        author="Elsschot, Willem",
+        extra=[field("035", "a", "(OCoLC)777")],
+        barcodes=["L4"],
+    )
+    load(net, tmp_path, oclc_at_b, library=net.lib_b, name="d.mrc")
+    same_oclc_at_c = utf8_record(
+        "Het been", author="E., W.", extra=[field("035", "a", "(OCoLC)ocm777")], barcodes=["L5"]
+    )
+    report = load(net, tmp_path, same_oclc_at_c, library=net.lib_c, name="e.mrc")
+    assert report.merged == 1
+    assert Item.objects.get(barcode="L5").record == Item.objects.get(barcode="L4").record
