@@ -372,3 +372,16 @@ def test_targeter_calendar_matches_the_organisations_calendar(world, bulk):
             day = TODAY + dt.timedelta(days=offset)
             assert ctx.open_day(node.pk, day) == next_open_day(node, day, include_start=True)
     assert ctx.open_day(net.depot.pk, TODAY) == TODAY  # no hours: the day itself
+
+
+def test_expire_holds_command_reports_counts(world):
+    import io
+
+    from django.utils import timezone
+
+    later = max(TODAY, timezone.localdate()) + dt.timedelta(days=30)
+    hold_for(world, world.net.a1, not_needed_after=later)
+    out = io.StringIO()
+    call_command("expire_holds", stdout=out)  # runs on today's clock: nothing is due yet
+    assert out.getvalue().strip() == "0 waiting holds expired, 0 taken off the shelf"
+    assert Hold.objects.get().status == Hold.Status.WAITING
