@@ -28,7 +28,8 @@ GONE = ("missing", "lost", "withdrawn")
 def item_saved(sender, instance, created, update_fields=None, raw=False, **kwargs):
     if raw or created or _owned.get():
         return
-    if update_fields is not None and "status" not in update_fields:
+    moved = update_fields is not None and "record" in update_fields
+    if update_fields is not None and "status" not in update_fields and not moved:
         return
     from django.utils import timezone
 
@@ -37,6 +38,15 @@ def item_saved(sender, instance, created, update_fields=None, raw=False, **kwarg
     from .services.common import release_item_holds
 
     now = timezone.now()
+    if moved:  # the copy now belongs to another title (a merge undone): its holds let go
+        stale = Hold.objects.filter(copy=instance, status__in=Hold.ACTIVE_STATUSES).exclude(
+            record_id=instance.record_id
+        )
+        titles = set(stale.values_list("record_id", flat=True))
+        if titles:
+            release_item_holds(instance, by="item moved to another title", now=now, reason="moved")
+            for record_id in titles:
+                targeting.retarget_record(record_id, now=now, by="item moved to another title")
     if (
         instance.status in GONE
         and Hold.objects.filter(copy=instance, status__in=Hold.ACTIVE_STATUSES).exists()

@@ -4,7 +4,6 @@ from bci.circulation.models import Fee, Hold, Loan
 from bci.circulation.services import charge_fee, checkout_item
 from bci.patrons.tests.factories import card_of, make_patron
 
-from .conftest import NOW
 from .factories import make_item
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +95,7 @@ def test_checkout_only_at_branches_in_scope(desk_a, world):
 
 
 def test_checkin_anywhere(client, world, make_staff):
-    checkout_item(item_barcode="ITEM-A1", card_barcode=world.card, branch=world.net.a1, now=NOW)
+    checkout_item(item_barcode="ITEM-A1", card_barcode=world.card, branch=world.net.a1)
     client.force_login(make_staff("desk_staff", world.net.lib_c))
     r = post(client, "/checkins", {"item_barcode": "ITEM-A1", "branch": "C-1"})
     assert r.status_code == 200
@@ -133,7 +132,9 @@ def test_hold_renew_pay_and_account(desk_a, world):
     r = post(desk_a, f"/holds/{hold['id']}/cancel", {"reason": "niet meer nodig"})
     assert r.json()["status"] == "cancelled"
 
-    loan = checkout_item(item_barcode="ITEM-A1", card_barcode=world.card, branch=net.a1, now=NOW)
+    loan = checkout_item(
+        item_barcode="ITEM-A1", card_barcode=world.card, branch=net.a1
+    )  # the API acts on the real clock
     r = post(desk_a, f"/loans/{loan.pk}/renew", {})
     assert r.status_code == 200 and r.json()["renewals"] == 1
     assert post(desk_a, "/loans/99999/renew", {}).status_code == 404
