@@ -156,12 +156,10 @@ def undo_merge(*, merge, by=None, now=None):
         raise MergeAlreadyUndone(merge_id=merge.pk)
     survivor = Record.objects.select_for_update().get(pk=merge.survivor_id)
     merged = Record.objects.select_for_update().get(pk=merge.merged_id)
-    moved = list(
-        Item.objects.filter(pk__in=merge.moved_item_ids, record=survivor).values_list(
-            "pk", flat=True
-        )
-    )
-    Item.objects.filter(pk__in=moved).update(record=merged)
+    moved = list(Item.objects.filter(pk__in=merge.moved_item_ids, record=survivor))
+    for item in moved:  # one by one: whoever follows items (holds) hears of the move
+        item.record = merged
+        item.save(update_fields=["record"])
     merged.deleted_at = None
     merged.merged_into = None
     merged.updated_at = now
