@@ -64,6 +64,7 @@ def pytest_collection_modifyitems(config, items):
 
 # --- real browser (Playwright + Debian chromium) -----------------------------------------
 
+CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -83,13 +84,19 @@ def _chromium():
     while a browser test runs (see ``browser_page``); other tests keep Django's guard.
     """
     import asyncio
+    import os
 
     from playwright.sync_api import sync_playwright
 
+    if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
+        pytest.skip(
+            f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install "
+            "chromium; .ci/run installs it)"
+        )
     manager = sync_playwright()
     playwright = manager.start()
     loop = asyncio.get_running_loop()
-    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     asyncio._set_running_loop(None)
     yield browser, loop
     asyncio._set_running_loop(loop)

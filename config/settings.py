@@ -65,6 +65,11 @@ _OPTIONAL = {
     "BCI_API_RATE_LIMIT": env.int,
     "BCI_NOTICE_INTERVAL": env.int,
     "BCI_RETENTION_FORMER_MEMBER_DAYS": env.int,
+    "BCI_NOTICE_DUE_SOON_DAYS": env.int,
+    "BCI_NOTICE_OVERDUE_1_DAYS": env.int,
+    "BCI_NOTICE_OVERDUE_2_DAYS": env.int,
+    "BCI_PUBLIC_URL": env.str,
+    "DEFAULT_FROM_EMAIL": env.str,
 }
 for _name, _read in _OPTIONAL.items():
     if _name in env.ENVIRON:
@@ -181,6 +186,10 @@ WHITENOISE_USE_FINDERS = True
 # The demo writes mails as files under var/mail; production sets EMAIL_URL=smtp://...
 # (django-environ drops the first "/" of the path: "filemail:///" + an absolute path.)
 vars().update(env.email_url("EMAIL_URL", default=f"filemail:///{VAR_DIR / 'mail'}"))
+
+# Login lockouts and API rate limits count in this cache. The default lives in one process;
+# several processes (or hosts) need a shared one, e.g. CACHE_URL=redis://127.0.0.1:6379/1.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 LOGGING = {
     "version": 1,

