@@ -42,10 +42,31 @@ class NoticeTemplateAdmin(admin.ModelAdmin):
 
 @admin.register(Notice)
 class NoticeAdmin(admin.ModelAdmin):
+    """The delivery log, read-only, for the patrons the staff member may see."""
+
     list_display = ["created_at", "patron", "kind", "subject", "status"]
     list_filter = ["kind", "status"]
     raw_id_fields = ["patron"]
     readonly_fields = [f.name for f in Notice._meta.fields]
+
+    def get_queryset(self, request):
+        ids = visible_patrons(request.user).values("pk")
+        return super().get_queryset(request).filter(patron_id__in=ids)
+
+    def has_module_permission(self, request):
+        return can(request.user, PATRONS_VIEW)
+
+    def has_view_permission(self, request, obj=None):
+        return can(request.user, PATRONS_VIEW, obj.patron if obj else None)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(SelfRegistration)

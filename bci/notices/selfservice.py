@@ -91,6 +91,7 @@ def request_pin_reset(*, card_barcode, email, link_for, now=None):
         key="pin:" + hashlib.sha256(token.encode()).hexdigest()[:40],
         now=now,
         context={"link": link_for(token), "minutes": RESET_MAX_AGE // 60},
+        secret=("link",),
     )
     return notice is not None
 

@@ -88,11 +88,21 @@ def render(*, patron, kind, language, context):
     return " ".join(subject.split())[:200], body
 
 
-def notify(*, patron, kind, key, context, event_id=None, now=None):
-    """Log and send one notice; None when it was logged before (never sent twice)."""
+def notify(*, patron, kind, key, context, event_id=None, now=None, secret=()):
+    """Log and send one notice; None when it was logged before (never sent twice).
+
+    Context values named in ``secret`` (a PIN-reset link) go into the mail only: the
+    delivery log keeps the text with them left out.
+    """
     now = now or timezone.now()
     language = preference(patron).language or settings.LANGUAGE_CODE
     subject, body = render(patron=patron, kind=kind, language=language, context=context)
+    logged = body
+    if secret:
+        hidden = {name: "[...]" for name in secret}
+        logged = render(patron=patron, kind=kind, language=language, context={**context, **hidden})[
+            1
+        ]
     try:
         with transaction.atomic():
             notice = Notice.objects.create(
@@ -100,7 +110,7 @@ def notify(*, patron, kind, key, context, event_id=None, now=None):
                 kind=kind,
                 key=key[:100],
                 subject=subject,
-                body=body,
+                body=logged,
                 recipient=patron.email,
                 language=language,
                 event_id=event_id,

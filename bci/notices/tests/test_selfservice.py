@@ -10,7 +10,7 @@ from bci.circulation.services import place_hold
 from bci.core.errors import PermissionDenied
 from bci.notices import selfservice
 from bci.notices.errors import HoldNotYours, InvalidResetLink, PickupChangeNotPossible
-from bci.notices.models import SelfRegistration
+from bci.notices.models import Notice, SelfRegistration
 from bci.patrons.models import Patron
 from bci.patrons.tests.factories import category
 
@@ -41,6 +41,8 @@ def test_reset_link_mail_works_once(world):
     )
     assert sent and "/r/" in mail.outbox[-1].body
     token = mail.outbox[-1].body.split("/r/")[1].split("/")[0]
+    logged = Notice.objects.get(patron=world.anna, kind="pin_reset")
+    assert token not in logged.body and "/r/" not in logged.body  # the log keeps no link
     selfservice.set_pin_with_token(token=token, pin="4321")
     world.anna.refresh_from_db()
     assert world.anna.check_pin("4321")
@@ -212,3 +214,24 @@ def test_desk_verifies_a_registration_in_the_admin(world, make_staff, client):
     outsider = make_staff("desk_staff", world.net.lib_c, is_staff=True)
     client.force_login(outsider)
     assert client.get(url).status_code == 404
+
+
+def test_notice_log_in_the_admin_shows_only_patrons_the_staff_may_see(world, make_staff, client):
+    from bci.accounts.models import Role
+
+    selfservice.request_pin_reset(
+        card_barcode=world.anna_card, email="ANNA@example.org", link_for=lambda t: f"/r/{t}/"
+    )
+    notice = Notice.objects.get(patron=world.anna)
+    other_library = (
+        world.net.lib_b if world.anna.home_organisation != world.net.lib_b else (world.net.lib_c)
+    )
+    outsider = make_staff(Role.LIBRARY_ADMIN, other_library, is_staff=True)
+    client.force_login(outsider)
+    listing = client.get("/admin/notices/notice/")
+    assert listing.status_code in (200, 403)
+    assert notice.subject not in listing.content.decode()
+    assert client.get(f"/admin/notices/notice/{notice.pk}/change/").status_code in (302, 403)
+    insider = make_staff(Role.DESK_STAFF, world.anna.home_organisation, is_staff=True)
+    client.force_login(insider)
+    assert notice.subject in client.get("/admin/notices/notice/").content.decode()
