@@ -11,14 +11,13 @@ deployment sets CACHES to a shared backend such as Redis or the database cache):
 """
 
 import functools
-import hashlib
 from urllib.parse import urlencode
 
-from django.core.cache import cache
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from bci.core import throttle
 from bci.core.errors import DomainError
 from bci.notices.selfservice import pin_fingerprint
 from bci.patrons.models import Card, Patron
@@ -27,9 +26,9 @@ from bci.patrons.services import verify_pin
 SESSION_PATRON = "opac_patron_id"
 SESSION_CARD = "opac_card"
 SESSION_PIN = "opac_pin_fp"
-CARD_LIMIT = 5
+CARD_LIMIT = throttle.PIN_LIMIT  # shared with every door that checks a PIN
 IP_LIMIT = 20
-WINDOW = 15 * 60
+WINDOW = throttle.PIN_WINDOW
 
 
 class LoginLocked(DomainError):
@@ -38,27 +37,17 @@ class LoginLocked(DomainError):
     status = 429
 
 
-def _key(kind, value):
-    return f"opac-login:{kind}:{hashlib.sha256(value.encode()).hexdigest()[:32]}"
-
-
 def client_ip(request):
     return request.META.get("REMOTE_ADDR", "") or "-"
 
 
 def _locked(card, ip):
-    return (cache.get(_key("card", card), 0) >= CARD_LIMIT) or (
-        cache.get(_key("ip", ip), 0) >= IP_LIMIT
-    )
+    return throttle.pin_locked(card) or throttle.count("opac-login-ip", ip) >= IP_LIMIT
 
 
 def _fail(card, ip):
-    for key in (_key("card", card), _key("ip", ip)):
-        if not cache.add(key, 1, WINDOW):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.add(key, 1, WINDOW)
+    throttle.pin_failed(card)
+    throttle.hit("opac-login-ip", ip, WINDOW)
 
 
 def authenticate(request, card_barcode, pin):
@@ -72,7 +61,7 @@ def authenticate(request, card_barcode, pin):
     except DomainError:
         _fail(card, ip)
         raise
-    cache.delete(_key("card", card))
+    throttle.pin_ok(card)
     return patron
 
 
@@ -140,10 +129,4 @@ FORM_LIMIT = 5  # "forgot PIN" requests and self-registrations per client addres
 def over_form_limit(request, bucket, limit=None):
     """Count one use of a public form from this client address; True once over the limit
     (the caller then quietly does nothing: no mail bombing, no registration spam)."""
-    key = _key(bucket, client_ip(request))
-    if not cache.add(key, 1, WINDOW):
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.add(key, 1, WINDOW)
-    return cache.get(key, 0) > (limit or FORM_LIMIT)
+    return throttle.hit(f"opac-form-{bucket}", client_ip(request), WINDOW) > (limit or FORM_LIMIT)

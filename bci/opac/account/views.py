@@ -238,7 +238,15 @@ def hold_place(request, patron, record_id):
 def change_pin(request, patron):
     form = ChangePinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not patron.check_pin(form.cleaned_data["current_pin"]):
+        try:  # throttled like a login: the current PIN is no second way to guess it
+            auth.authenticate(
+                request,
+                request.session.get(auth.SESSION_CARD, ""),
+                form.cleaned_data["current_pin"],
+            )
+        except auth.LoginLocked as exc:
+            form.add_error("current_pin", str(exc))
+        except DomainError:
             form.add_error("current_pin", _("The PIN is not correct."))
         else:
             try:

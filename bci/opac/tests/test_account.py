@@ -340,3 +340,24 @@ def test_forgot_pin_and_registration_are_throttled_per_address(world, monkeypatc
     ]
     assert codes == [200] * auth.FORM_LIMIT + [429]
     assert SelfRegistration.objects.count() == auth.FORM_LIMIT
+
+
+def test_guessing_the_current_pin_on_the_change_form_is_throttled_like_a_login(anna, world):
+    url = reverse("opac:account_pin")
+    for _ in range(auth.CARD_LIMIT):
+        wrong = anna.post(url, {"current_pin": "0000", "new_pin": "2468", "new_pin_again": "2468"})
+        assert wrong.status_code == 400
+    right = anna.post(url, {"current_pin": PIN, "new_pin": "2468", "new_pin_again": "2468"})
+    assert right.status_code == 400 and (
+        "Te veel" in right.content.decode() or "Too many" in right.content.decode()
+    )
+    world.anna.refresh_from_db()
+    assert world.anna.check_pin(PIN)  # unchanged
+
+
+def test_wrong_pins_at_any_door_count_together(client, world):
+    from bci.core import throttle
+
+    for _ in range(throttle.PIN_LIMIT):  # e.g. guessed at a SIP2 kiosk
+        throttle.pin_failed(world.anna_card)
+    assert login(client, world.anna_card, PIN).status_code == 429

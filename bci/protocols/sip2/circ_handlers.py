@@ -27,6 +27,7 @@ from bci.circulation.errors import (
 )
 from bci.circulation.models import Fee, Hold, Loan
 from bci.circulation.policies import over_limit
+from bci.core import throttle
 from bci.core.errors import DomainError, InvalidInput
 from bci.organisations.models import Node
 from bci.patrons import services as patron_services
@@ -91,7 +92,16 @@ class _Patron:
         # AD absent or empty: the kiosk does not ask for PINs (the terminal is trusted, as in
         # Evergreen and Koha); AD present: it must match.
         self.pin_given = bool(pin)
-        self.pin_ok = self.patron.check_pin(pin) if pin else None
+        self.pin_ok = None
+        if pin:  # wrong PINs count per card with the OPAC's: a kiosk is no way to guess
+            if throttle.pin_locked(barcode):
+                self.pin_ok = False
+            elif self.patron.check_pin(pin):
+                self.pin_ok = True
+                throttle.pin_ok(barcode)
+            else:
+                self.pin_ok = False
+                throttle.pin_failed(barcode)
 
     def require_pin(self):
         if self.pin_ok is False:

@@ -389,3 +389,18 @@ def test_terminal_without_fee_permission(net):
     assert reply["payment_accepted"] == "N"
     fee.refresh_from_db()
     assert fee.paid == 0
+
+
+def test_a_kiosk_cannot_guess_pins_past_the_shared_limit(w, session):
+    from django.core.cache import cache
+
+    from bci.core import throttle
+
+    cache.clear()
+    for _ in range(throttle.PIN_LIMIT):
+        reply = run(req("23", [("AA", w.card), ("AD", "0000")]), session)
+        assert reply.get("CQ") == "N"
+    reply = run(req("23", [("AA", w.card), ("AD", PIN)]), session)
+    assert reply.get("CQ") == "N"  # locked for now, even with the right PIN
+    cache.clear()
+    assert run(req("23", [("AA", w.card), ("AD", PIN)]), session).get("CQ") == "Y"
