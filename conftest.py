@@ -13,6 +13,9 @@ def _isolated_var(settings, tmp_path):
         "bci.core.testing.CheapArgon2PasswordHasher",
         *settings.PASSWORD_HASHERS,
     ]
+    from django.core.cache import cache
+
+    cache.clear()  # lockout and rate-limit counters never leak from one test to the next
 
 
 @pytest.fixture(autouse=True)
