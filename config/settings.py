@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "bci.notices",
     "bci.protocols",
     "bci.opac",
+    "bci.desk",
     "bci.demo",
 ]
 

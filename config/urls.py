@@ -12,6 +12,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("network/", include("bci.organisations.urls")),
+    path("desk/", include("bci.desk.urls")),
     path("", include("bci.opac.urls")),
     prefix_default_language=False,
 )
