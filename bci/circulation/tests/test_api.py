@@ -102,6 +102,15 @@ def test_checkin_anywhere(client, world, make_staff):
     assert r.json()["action"] == "transit" and r.json()["destination"] == "A-1"
 
 
+def test_checkin_only_at_a_branch_where_the_staff_member_works(client, world, make_staff):
+    """Return anywhere means any item at one's own desk, not acting as another library."""
+    checkout_item(item_barcode="ITEM-A1", card_barcode=world.card, branch=world.net.a1)
+    client.force_login(make_staff("desk_staff", world.net.lib_c))
+    r = post(client, "/checkins", {"item_barcode": "ITEM-A1", "branch": "B-1"})
+    assert r.status_code == 403 and r.json()["code"] == "permission_denied"
+    assert world.item.loans.filter(ended_at__isnull=True).exists()  # nothing happened
+
+
 def test_staff_of_b_cannot_act_on_patrons_of_a(client, world, make_staff):
     client.force_login(make_staff("desk_staff", world.net.lib_b))
     r = post(
