@@ -56,16 +56,24 @@ def home(request):
     return render(request, "desk/home.html", {"branches": branches})
 
 
-def _patron_panel(patron, branch):
+def _patron_panel(patron, branch, user):
+    """What the desk needs to lend. Members of another library borrow here too, but their
+    own library keeps their account: staff outside it see blocks, holds ready here and
+    loans made at this library, not the member's other titles or fees."""
     today = timezone.localdate()
+    own = visible_patrons(user, CIRCULATION_DESK).filter(pk=patron.pk).exists()
+    loans = circ.active_loans(patron).order_by("-checked_out_at", "-id")
+    if not own:
+        loans = loans.filter(branch__path__startswith=branch.organisation.path)
     return {
         "patron": patron,
+        "own_patron": own,
         "blocks": circ.all_blocks(patron, today, node=branch),
-        "loans": list(circ.active_loans(patron).order_by("-checked_out_at", "-id")),
+        "loans": list(loans),
         "ready_holds": list(
             circ.active_holds(patron).filter(status=Hold.Status.READY, pickup_branch=branch)
         ),
-        "owed": circ.outstanding_fees(patron),
+        "owed": circ.outstanding_fees(patron) if own else None,
         "today": today,
     }
 
@@ -95,7 +103,7 @@ def checkout(request, code):
             context["failed_item"] = item
     context["card"] = card
     if patron is not None:
-        context.update(_patron_panel(patron, branch))
+        context.update(_patron_panel(patron, branch, request.user))
     return _render(request, "desk/checkout.html", "desk/partials/_checkout.html", context)
 
 

@@ -156,3 +156,18 @@ def test_place_hold_from_the_patron_page_shows_the_chosen_copy(desk, world):
     r = desk.post(url, {"action": "hold", "title": str(record.pk), "pickup": "NOPE"})
     assert 'data-code="not_a_lending_location"' in r.content.decode()
     assert Hold.objects.count() == 1
+
+
+def test_lending_to_another_librarys_member_shows_only_what_lending_needs(client, world,
+                                                                         make_staff):
+    net, patron, card, record, item = world
+    checkout_item(item_barcode="ITEM-A1", card_barcode=card, branch=net.a1)  # at home, A
+    charge_fee(patron=patron, amount="2.50", kind=Fee.Kind.OTHER, note="kapotte hoes")
+    here = make_item(make_record("Het diner"), net.b1, barcode="ITEM-B1")
+    client.force_login(make_staff("desk_staff", net.lib_b))
+    r = client.post("/desk/B-1/checkout/", {"card": card, "item": here.barcode})
+    html = r.content.decode()
+    assert "Piet Jansen" in html and "Het diner" in html  # B lends to A's member
+    assert "De avonden" not in html  # A's loans stay with A
+    assert "2.50" not in html and "2,50" not in html  # and so do A's fees
+    assert f"/desk/patrons/{patron.pk}/" not in html
