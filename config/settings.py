@@ -84,13 +84,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",  # serves the API docs' Swagger UI assets locally (no CDN)
-    "bci.core",
-    "bci.accounts",
+    "bci.core",  # domain apps in dependency order (docs/decisions/0003-app-order.md)
     "bci.organisations",
+    "bci.accounts",
     "bci.catalogue",
     "bci.patrons",
-    "bci.circulation",
     "bci.logistics",
+    "bci.circulation",
     "bci.notices",
     "bci.protocols",
     "bci.opac",
