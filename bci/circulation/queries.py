@@ -87,6 +87,17 @@ def active_loans(patron):
     )
 
 
+def due_dates(item_ids):
+    """{item_id: due date} of the active loans of ``item_ids``, in one query."""
+    if not item_ids:
+        return {}
+    return dict(
+        Loan.objects.filter(ended_at__isnull=True, item_id__in=list(item_ids)).values_list(
+            "item_id", "due_date"
+        )
+    )
+
+
 def overdue_loans(today, *, within=None):
     qs = Loan.objects.filter(ended_at__isnull=True, due_date__lt=today).select_related(
         "item", "patron", "branch"

@@ -10,15 +10,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Q
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from bci.catalogue.fields import names
 from bci.catalogue.models import Audience, Item, MaterialType, Record
+from bci.circulation import queries as circulation_queries
 from bci.organisations.models import Node
 
 Status = Item.Status
@@ -197,42 +196,9 @@ def resolve_record(record_id):
     return record, survivor
 
 
-# ---------------------------------------------------------------------------------------
-# Loans (circulation may not exist yet: detect it)
-# ---------------------------------------------------------------------------------------
-
-
-def _loan_source():
-    """(Loan model, Q for active loans) if circulation has a Loan with item and due_date."""
-    try:
-        loan = apps.get_model("circulation", "Loan")
-    except LookupError:
-        return None, None
-    names = {f.name for f in loan._meta.get_fields()}
-    if not {"item", "due_date"} <= names:
-        return None, None
-    if "ended_at" in names:
-        active = Q(ended_at__isnull=True)
-    elif "returned_at" in names:
-        active = Q(returned_at__isnull=True)
-    elif "is_active" in names:
-        active = Q(is_active=True)
-    elif "active" in names:
-        active = Q(active=True)
-    else:
-        return None, None
-    return loan, active
-
-
 def due_dates(item_ids):
-    """{item_id: due date} of the active loans of ``item_ids``, in one query (or none)."""
-    loan, active = _loan_source()
-    if loan is None or not item_ids:
-        return {}
-    rows = loan.objects.filter(active, item_id__in=list(item_ids)).values_list(
-        "item_id", "due_date"
-    )
-    return dict(rows)
+    """{item_id: due date} of the copies on loan (the OPAC shows "due back on")."""
+    return circulation_queries.due_dates(item_ids)
 
 
 # ---------------------------------------------------------------------------------------
