@@ -141,8 +141,31 @@ def change_pickup_branch(*, hold, patron, branch, by=None, now=None):
     return hold
 
 
+_PREFERENCES = ("language", "due_reminders", "pickup_branch")
+
+
+@transaction.atomic
+def set_preferences(*, patron, by="opac", now=None, **changes):
+    """Store the patron's portal choices (language of messages, "due soon" reminders,
+    usual pick-up branch); only the ones given change."""
+    unknown = set(changes) - set(_PREFERENCES)
+    if unknown:
+        raise TypeError(f"unknown preferences: {sorted(unknown)}")
+    pref, _created = Preference.objects.select_for_update().get_or_create(patron=patron)
+    changed = {k: v for k, v in changes.items() if getattr(pref, k) != v}
+    if not changed:
+        return pref
+    for name, value in changed.items():
+        setattr(pref, name, value)
+    pref.save()
+    record_event(
+        "patron.preferences_changed", subject=patron, by=by, now=now, changed=sorted(changed)
+    )
+    return pref
+
+
 def remember_pickup_branch(*, patron, branch):
-    Preference.objects.update_or_create(patron=patron, defaults={"pickup_branch": branch})
+    return set_preferences(patron=patron, pickup_branch=branch)
 
 
 def usual_pickup_branch(patron):

@@ -235,3 +235,16 @@ def test_notice_log_in_the_admin_shows_only_patrons_the_staff_may_see(world, mak
     insider = make_staff(Role.DESK_STAFF, world.anna.home_organisation, is_staff=True)
     client.force_login(insider)
     assert notice.subject in client.get("/admin/notices/notice/").content.decode()
+
+
+def test_preferences_change_only_what_is_given_and_leave_an_event(world):
+    from bci.core.models import Event
+
+    selfservice.set_preferences(patron=world.anna, language="en")
+    pref = selfservice.set_preferences(patron=world.anna, due_reminders=False)
+    assert (pref.language, pref.due_reminders) == ("en", False)
+    assert Event.objects.filter(kind="patron.preferences_changed").count() == 2
+    selfservice.set_preferences(patron=world.anna, due_reminders=False)  # no change
+    assert Event.objects.filter(kind="patron.preferences_changed").count() == 2
+    with pytest.raises(TypeError):
+        selfservice.set_preferences(patron=world.anna, email="x@example.org")

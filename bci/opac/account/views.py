@@ -73,9 +73,8 @@ def login_view(request):
             error, status = str(exc), 403
         else:
             auth.login(request, patron, form.cleaned_data["card"])
-            Preference.objects.update_or_create(
-                patron=patron, defaults={"language": get_language() or "nl"}
-            )
+            # notices follow the language the patron reads the site in
+            selfservice.set_preferences(patron=patron, language=get_language() or "nl")
             return redirect(_safe_next(request, reverse("opac:account")))
     if form.errors:
         status = 400
@@ -347,8 +346,8 @@ def my_data(request, patron):
 @require_POST
 @auth.patron_required
 def preferences(request, patron):
-    Preference.objects.update_or_create(
-        patron=patron, defaults={"due_reminders": request.POST.get("due_reminders") == "1"}
+    selfservice.set_preferences(
+        patron=patron, due_reminders=request.POST.get("due_reminders") == "1"
     )
     messages.success(request, _("Your preferences are saved."))
     return _account()
