@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from bci.core.admin import ReadOnlyAdmin
+
 from .models import Fee, Hold, Loan, LoanRule
 
 
@@ -24,7 +26,7 @@ class LoanRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Loan)
-class LoanAdmin(admin.ModelAdmin):
+class LoanAdmin(ReadOnlyAdmin):
     list_display = ["item", "patron", "branch", "checked_out_at", "due_date", "ended_at"]
     list_filter = ["end_reason"]
     search_fields = ["item__barcode", "card_barcode"]
@@ -33,7 +35,7 @@ class LoanAdmin(admin.ModelAdmin):
 
 
 @admin.register(Hold)
-class HoldAdmin(admin.ModelAdmin):
+class HoldAdmin(ReadOnlyAdmin):
     list_display = ["record", "patron", "pickup_branch", "status", "placed_at", "copy"]
     list_filter = ["status"]
     raw_id_fields = ["record", "item", "patron", "pickup_branch", "placed_at_branch", "copy"]
@@ -41,7 +43,7 @@ class HoldAdmin(admin.ModelAdmin):
 
 
 @admin.register(Fee)
-class FeeAdmin(admin.ModelAdmin):
+class FeeAdmin(ReadOnlyAdmin):
     list_display = ["patron", "kind", "amount", "paid", "waived", "created_at", "settled_at"]
     list_filter = ["kind"]
     raw_id_fields = ["patron", "loan", "hold", "item", "organisation"]
