@@ -215,6 +215,34 @@ class CheckinResult:
         return data
 
 
+def _charge_overdue(loan, *, days, note, by, now):
+    """The late fine for ``days`` late, less what this loan was charged before (the cap
+    holds per loan); None when nothing is due."""
+    if days <= 0:
+        return None
+    charged = loan.fees.filter(kind=Fee.Kind.OVERDUE).aggregate(s=Sum("amount"))["s"]
+    amount = policies.fine_for(
+        days,
+        fine_per_day=loan.fine_per_day,
+        fine_cap=loan.fine_cap,
+        fine_free=loan.fine_free,
+        already_charged=charged or Decimal("0"),
+    )
+    if amount <= 0:
+        return None
+    return create_fee(
+        patron=loan.patron,
+        amount=amount,
+        kind=Fee.Kind.OVERDUE,
+        organisation=loan.branch,
+        loan=loan,
+        item=loan.item,
+        note=note,
+        by=by,
+        now=now,
+    )
+
+
 def _end_loan(loan, *, branch, reason, by, now, today):
     """Close ``loan``; charge the late fine (capped per loan); unlink the patron when they
     did not consent to keeping loan history and nothing is owed on it."""
@@ -223,26 +251,8 @@ def _end_loan(loan, *, branch, reason, by, now, today):
     loan.return_branch = branch
     fee = None
     if reason == Loan.EndReason.RETURNED and loan.patron_id:
-        charged = loan.fees.filter(kind=Fee.Kind.OVERDUE).aggregate(s=Sum("amount"))["s"]
-        amount = policies.fine_for(
-            policies.days_late(loan.due_date, today),
-            fine_per_day=loan.fine_per_day,
-            fine_cap=loan.fine_cap,
-            fine_free=loan.fine_free,
-            already_charged=charged or Decimal("0"),
-        )
-        if amount > 0:
-            fee = create_fee(
-                patron=loan.patron,
-                amount=amount,
-                kind=Fee.Kind.OVERDUE,
-                organisation=loan.branch,
-                loan=loan,
-                item=loan.item,
-                note=f"{policies.days_late(loan.due_date, today)} days late",
-                by=by,
-                now=now,
-            )
+        days = policies.days_late(loan.due_date, today)
+        fee = _charge_overdue(loan, days=days, note=f"{days} days late", by=by, now=now)
     if (
         loan.patron_id
         and not loan.patron.keep_loan_history
@@ -398,28 +408,7 @@ def renew_loan(*, loan, by=None, now=None):
     if needy.exclude(patron=patron).exists():
         raise RenewalBlockedByHolds()
     days = policies.days_late(loan.due_date, today)
-    fee = None
-    if days > 0:
-        charged = loan.fees.filter(kind=Fee.Kind.OVERDUE).aggregate(s=Sum("amount"))["s"]
-        amount = policies.fine_for(
-            days,
-            fine_per_day=loan.fine_per_day,
-            fine_cap=loan.fine_cap,
-            fine_free=loan.fine_free,
-            already_charged=charged or Decimal("0"),
-        )
-        if amount > 0:
-            fee = create_fee(
-                patron=patron,
-                amount=amount,
-                kind=Fee.Kind.OVERDUE,
-                organisation=loan.branch,
-                loan=loan,
-                item=item,
-                note=f"{days} days late at renewal",
-                by=by,
-                now=now,
-            )
+    fee = _charge_overdue(loan, days=days, note=f"{days} days late at renewal", by=by, now=now)
     old_due = loan.due_date
     loan.due_date = max(old_due, due_date_at(loan.branch, today, loan.loan_period_days))
     loan.renewals += 1
