@@ -13,17 +13,58 @@ from django.utils.translation import gettext_lazy as _
 class Transit(models.Model):
     class Status(models.TextChoices):
         CREATED = "created", _("created")
-        DISPATCHED = "dispatched", _("dispatched")
+        PACKED = "packed", _("packed in a crate")
+        DISPATCHED = "dispatched", _("collected (on a van)")
+        AT_DEPOT = "at_depot", _("at the depot (sorted)")
+        DELIVERED = "delivered", _("delivered")
         RECEIVED = "received", _("received")
         CANCELLED = "cancelled", _("cancelled")
+        LOST = "lost", _("lost")
 
-    OPEN_STATUSES = (Status.CREATED, Status.DISPATCHED)
+    OPEN_STATUSES = (
+        Status.CREATED,
+        Status.PACKED,
+        Status.DISPATCHED,
+        Status.AT_DEPOT,
+        Status.DELIVERED,
+    )
 
+    # created -> packed -> collected (dispatched) -> at depot -> packed (re-sorted) ->
+    # collected -> delivered -> received. Receiving at the destination is allowed from any
+    # open state (an item carried by hand); cancelled and lost end a transit anywhere.
     TRANSITIONS = {
-        Status.CREATED: {Status.DISPATCHED, Status.RECEIVED, Status.CANCELLED},
-        Status.DISPATCHED: {Status.RECEIVED, Status.CANCELLED},
+        Status.CREATED: {
+            Status.PACKED,
+            Status.DISPATCHED,
+            Status.RECEIVED,
+            Status.CANCELLED,
+            Status.LOST,
+        },
+        Status.PACKED: {
+            Status.CREATED,
+            Status.DISPATCHED,
+            Status.RECEIVED,
+            Status.CANCELLED,
+            Status.LOST,
+        },
+        Status.DISPATCHED: {
+            Status.AT_DEPOT,
+            Status.DELIVERED,
+            Status.RECEIVED,
+            Status.CANCELLED,
+            Status.LOST,
+        },
+        Status.AT_DEPOT: {
+            Status.PACKED,
+            Status.DISPATCHED,
+            Status.RECEIVED,
+            Status.CANCELLED,
+            Status.LOST,
+        },
+        Status.DELIVERED: {Status.RECEIVED, Status.CANCELLED, Status.LOST},
         Status.RECEIVED: set(),
         Status.CANCELLED: set(),
+        Status.LOST: set(),
     }
 
     class Reason(models.TextChoices):
@@ -64,6 +105,14 @@ class Transit(models.Model):
     received_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(max_length=200, blank=True)
+    crate = models.ForeignKey(
+        "Crate",
+        verbose_name=_("crate"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="transits",
+    )
 
     class Meta:
         verbose_name = _("transit")
@@ -76,7 +125,9 @@ class Transit(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["item"],
-                condition=Q(status__in=["created", "dispatched"]),
+                condition=Q(
+                    status__in=["created", "packed", "dispatched", "at_depot", "delivered"]
+                ),
                 name="one_open_transit_per_item",
             ),
             models.CheckConstraint(
@@ -98,3 +149,55 @@ class Transit(models.Model):
     @classmethod
     def can_transition(cls, old, new):
         return new in cls.TRANSITIONS.get(old, set())
+
+
+class Crate(models.Model):
+    """A reusable, barcoded crate (krat). At a branch it is filled for the depot; at the
+    depot, items are re-sorted into crates per destination branch (hub and spoke)."""
+
+    class Status(models.TextChoices):
+        EMPTY = "empty", _("empty")
+        PACKING = "packing", _("being packed")
+        ON_VAN = "on_van", _("on a van")
+        DELIVERED = "delivered", _("delivered")
+
+    barcode = models.CharField(_("barcode"), max_length=32, unique=True)
+    home = models.ForeignKey(
+        "organisations.Node",
+        verbose_name=_("home depot"),
+        on_delete=models.PROTECT,
+        related_name="crates",
+    )
+    destination = models.ForeignKey(
+        "organisations.Node",
+        verbose_name=_("destination"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="crates_inbound",
+    )
+    location = models.ForeignKey(
+        "organisations.Node",
+        verbose_name=_("location"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="crates_here",
+        help_text=_("Empty while on a van."),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.EMPTY
+    )
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("crate")
+        verbose_name_plural = _("crates")
+        ordering = ["barcode"]
+
+    def __str__(self):
+        return self.barcode
+
+    @property
+    def scope_node(self):
+        return self.home

@@ -5,6 +5,7 @@ from . import views
 app_name = "logistics"
 urlpatterns = [
     path("", views.depots, name="depots"),
+    path("crates/<str:barcode>/", views.packing_slip, name="packing_slip"),
     path("<str:code>/<str:date>/", views.depot_day, name="day"),
     path("<str:code>/<str:date>/plan/", views.make_plan, name="plan"),
     path("<str:code>/<str:date>/van-<int:number>/", views.driver_sheet, name="sheet"),

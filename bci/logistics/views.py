@@ -135,3 +135,20 @@ def driver_sheet(request, code, date, number):
     if route is None:
         raise Http404
     return render(request, "logistics/driver_sheet.html", {"plan": plan, "route": route})
+
+
+@login_required
+def packing_slip(request, barcode):
+    """The printable manifest of a crate: its barcode, destination and items."""
+    from .queries import crate_by_barcode, crate_manifest
+
+    crate = crate_by_barcode(barcode)
+    if crate is None:
+        raise Http404
+    if not can(request.user, LOGISTICS_VIEW, crate.home):
+        raise DjangoPermissionDenied
+    return render(
+        request,
+        "logistics/packing_slip.html",
+        {"crate": crate, "transits": crate_manifest(crate), "printed": timezone.now()},
+    )

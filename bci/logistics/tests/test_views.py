@@ -75,3 +75,22 @@ def test_a_bad_setting_is_shown_not_crashed(planner, net):
 def test_depot_list_links_the_next_working_day(planner, net):
     page = planner.get("/logistics/")
     assert page.status_code == 200 and net.depot.code.encode() in page.content
+
+
+def test_packing_slip_lists_the_crate_manifest(planner, net):
+    from bci.circulation.tests.factories import make_item, make_record
+    from bci.logistics import crates
+    from bci.logistics.models import Crate
+    from bci.logistics.services import create_transit
+
+    item = make_item(make_record("Max Havelaar"), net.a2, barcode="SLIP-1")
+    create_transit(item=item, from_node=net.a2, to_node=net.b1, reason="return_home")
+    crates.register_crate(barcode="K-SLIP", home=net.depot)
+    Crate.objects.filter(barcode="K-SLIP").update(location=net.a2)
+    crates.pack_item(crate_barcode="K-SLIP", item_barcode="SLIP-1", at=net.a2)
+    page = planner.get("/logistics/crates/K-SLIP/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "*K-SLIP*" in html and "SLIP-1" in html and "Max Havelaar" in html
+    assert "BISC-DEPOT" in html
+    assert planner.get("/logistics/crates/NOPE/").status_code == 404
