@@ -13,6 +13,7 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("network/", include("bci.organisations.urls")),
     path("desk/", include("bci.desk.urls")),
+    path("logistics/", include("bci.logistics.urls")),
     path("", include("bci.opac.urls")),
     prefix_default_language=False,
 )

@@ -1,11 +1,12 @@
 """REST API under /api/v1/logistics/: scans from handheld scanners, crates, transits."""
 
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from django.utils.translation import gettext_lazy as _
+from ninja import Router, Status
 
 from bci.accounts.api_auth import STAFF_AUTH
 from bci.accounts.permissions import LOGISTICS_SCAN, LOGISTICS_VIEW, can, restrict
-from bci.core.errors import NotFound, PermissionDenied
+from bci.core.errors import InvalidInput, NotFound, PermissionDenied
 from bci.organisations.models import Node
 
 from . import crates, queries
@@ -60,7 +61,7 @@ def scan(request, payload: ScanIn):
     by = request.user
     if payload.action == "pack":
         if not payload.item:
-            return 400, {"code": "invalid_input", "message": "pack needs an item barcode."}
+            raise InvalidInput(_("Packing needs an item barcode."))
         crate = crates.pack_item(
             crate_barcode=payload.crate, item_barcode=payload.item, at=at, by=by
         )
@@ -75,8 +76,8 @@ def scan(request, payload: ScanIn):
         receipt = crates.receive_crate(
             crate_barcode=payload.crate, at=at, scanned=payload.items, by=by
         )
-        return 200, vars(receipt)
-    return 200, crate_out(crate)
+        return Status(200, vars(receipt))
+    return Status(200, crate_out(crate))
 
 
 @router.get("/crates/{barcode}", response={200: CrateOut, **ERRORS}, summary="A crate")
@@ -86,7 +87,7 @@ def get_crate(request, barcode: str):
         raise NotFound(message=f"No crate with barcode {barcode}.")
     if not can(request.user, LOGISTICS_VIEW, crate.home):
         raise PermissionDenied()
-    return 200, crate_out(crate)
+    return Status(200, crate_out(crate))
 
 
 @router.get(
@@ -96,7 +97,7 @@ def get_crate(request, barcode: str):
 )
 def overdue(request):
     visible = restrict(Node.objects.all(), request.user, LOGISTICS_VIEW, via="")
-    return 200, [transit_out(t) for t in queries.overdue_transits(nodes=visible)[:500]]
+    return Status(200, [transit_out(t) for t in queries.overdue_transits(nodes=visible)[:500]])
 
 
 @router.get(
@@ -113,4 +114,4 @@ def get_transit(request, transit_id: int):
         or can(request.user, LOGISTICS_VIEW, transit.from_node)
     ):
         raise PermissionDenied()
-    return 200, transit_out(transit)
+    return Status(200, transit_out(transit))

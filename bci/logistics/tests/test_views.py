@@ -4,7 +4,7 @@ import pytest
 
 from bci.logistics import render
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("bci.logistics.tests.urls")]
+pytestmark = pytest.mark.django_db
 
 DAY = "2026-12-02"
 
