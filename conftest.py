@@ -6,6 +6,7 @@ import pytest
 @pytest.fixture(autouse=True)
 def _isolated_var(settings, tmp_path):
     """Each test writes its search index and mails under its own temporary folder."""
+    settings.VAR_DIR = tmp_path / "var"
     settings.BCI_INDEX_DIR = tmp_path / "index"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Argon2 at production cost takes ~0.5 s a hash on this machine; same algorithm, cheap.
