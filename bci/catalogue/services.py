@@ -6,7 +6,7 @@ from django.utils import timezone
 from bci.core.events import record_event
 
 from .errors import InvalidStatusTransition
-from .models import IndexQueue, Item
+from .models import IndexQueue, Item, Record
 
 
 def enqueue_reindex(*record_ids):
@@ -47,6 +47,10 @@ def change_item_status(*, item, to, by=None, where=None, reason="", now=None, lo
         reason=reason,
         barcode=item.barcode,
     )
+    if Item.Status.WITHDRAWN in (old, to):
+        # The record's holdings changed (a copy left or rejoined the collection): harvesters
+        # that ask for changes since a date (OAI-PMH from=) must see the record again.
+        Record.objects.filter(pk=item.record_id).update(updated_at=now)
     enqueue_reindex(item.record_id)
     return item
 
@@ -114,7 +118,7 @@ def refresh_record(record, *, now=None):
     undone merge). Identifiers of records merged into it are kept."""
     from .marc.export import record_from_dict
     from .marc.extract import extract
-    from .models import Identifier, Record
+    from .models import Identifier
 
     shelf = list(record.items.exclude(shelf_code="").values_list("shelf_code", flat=True)[:20])
     fields = extract(record_from_dict(record.marc), shelf_codes=shelf)
@@ -148,7 +152,7 @@ def undo_merge(*, merge, by=None, now=None):
     import json
 
     from .errors import MergeAlreadyUndone
-    from .models import MergeLog, Record
+    from .models import MergeLog
 
     now = now or timezone.now()
     merge = MergeLog.objects.select_for_update().get(pk=merge.pk)

@@ -542,6 +542,10 @@ class Importer:
             [(pk, *row) for pk, (row, _m) in zip(item_ids, new_items, strict=True)],
         )
         report.items_added += len(new_items)
+        # Records that gained copies changed for harvesters (OAI-PMH datestamps).
+        gained = touched - {t.pk for t in pending} - set(replaced) - set(extra_idents)
+        if gained:
+            Record.objects.filter(id__in=list(gained)).update(updated_at=now)
         moved = {}
         for pk, (_row, merge) in zip(item_ids, new_items, strict=True):
             if merge is not None:

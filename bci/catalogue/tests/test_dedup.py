@@ -187,3 +187,21 @@ def test_local_035_numbers_match_only_within_the_library_that_holds_them(net, tm
     report = load(net, tmp_path, same_oclc_at_c, library=net.lib_c, name="e.mrc")
     assert report.merged == 1
     assert Item.objects.get(barcode="L5").record == Item.objects.get(barcode="L4").record
+
+
+def test_a_record_that_gains_another_librarys_copies_gets_a_new_datestamp(net, tmp_path):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    load(
+        net, tmp_path, utf8_record("Het diner", isbn="9789026324871", barcodes=["T1"]), name="a.mrc"
+    )
+    record = live().get()
+    long_ago = timezone.now() - dt.timedelta(days=30)
+    Record.objects.filter(pk=record.pk).update(updated_at=long_ago)
+    same = utf8_record("Het diner", isbn="9789026324871", barcodes=["T2"])
+    load(net, tmp_path, same, library=net.lib_b, name="b.mrc")
+    record.refresh_from_db()
+    assert record.items.count() == 2
+    assert record.updated_at > long_ago

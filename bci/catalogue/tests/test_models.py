@@ -55,3 +55,27 @@ def test_price_cannot_be_negative(net):
     item.price = -1
     with pytest.raises(IntegrityError):
         item.save()
+
+
+def test_withdrawing_or_reinstating_a_copy_moves_the_records_datestamp(net):
+    """OAI-PMH harvesters ask for records changed since a date; the holdings are part of
+    the record they get, so a copy leaving or rejoining the collection is a change."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from bci.catalogue.models import Item, Record
+    from bci.catalogue.services import change_item_status
+
+    long_ago = timezone.now() - dt.timedelta(days=30)
+    record = Record.objects.create(
+        marc={"leader": "", "fields": []}, title="Kaas", updated_at=long_ago
+    )
+    item = Item.objects.create(barcode="W1", record=record, owner=net.lib_a, home_branch=net.a1)
+    change_item_status(item=item, to="on_loan")
+    record.refresh_from_db()
+    assert record.updated_at == long_ago  # circulation is not a change of the record
+    change_item_status(item=item, to="available")
+    change_item_status(item=item, to="withdrawn")
+    record.refresh_from_db()
+    assert record.updated_at > long_ago
