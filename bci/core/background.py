@@ -14,6 +14,7 @@ thread's database connections when it ends. Which services ``bci demo`` runs is 
 ``bci.demo.background.SERVICES``.
 """
 
+import abc
 import asyncio
 import logging
 import threading
@@ -23,14 +24,14 @@ from django.db import connections
 logger = logging.getLogger(__name__)
 
 
-class BackgroundService:
+class BackgroundService(abc.ABC):
     name = "service"
 
-    def start(self):
-        raise NotImplementedError
+    @abc.abstractmethod
+    def start(self): ...
 
-    def stop(self):
-        raise NotImplementedError
+    @abc.abstractmethod
+    def stop(self): ...
 
     def describe(self):
         return self.name
@@ -48,8 +49,8 @@ class ThreadService(BackgroundService):
 
     join_timeout = 10.0
 
-    def run(self, stop: threading.Event):
-        raise NotImplementedError
+    @abc.abstractmethod
+    def run(self, stop: threading.Event): ...
 
     def start(self):
         self._stop = threading.Event()
@@ -89,8 +90,8 @@ class AsyncioService(BackgroundService):
 
     timeout = 10.0
 
-    async def open(self):
-        raise NotImplementedError
+    @abc.abstractmethod
+    async def open(self): ...
 
     async def close(self):
         pass
