@@ -30,19 +30,23 @@ def test_checkout_with_scanner(live_server, browser_page, net, make_staff):
     login(page, live_server, make_staff("desk_staff", net.lib_b))  # library B's desk
     page.goto(live_server.url + "/desk/B-1/checkout/")
 
+    expect(page.locator("#card")).to_be_focused()  # scanner-ready, no click
     page.keyboard.type(card_of(patron))  # the card field has the focus
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Piet Jansen")).to_be_visible()
 
+    expect(page.locator("#item")).to_be_focused()  # scanner-ready, no click
     page.keyboard.type("ITEM-1")  # the item field has the focus now
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_contain_text("ITEM-1 De avonden: inleveren op")
     expect(page.locator("table.loans")).to_contain_text("ITEM-1")
 
+    expect(page.locator("#item")).to_be_focused()  # scanner-ready, no click
     page.keyboard.type("ITEM-1")  # scanned twice: a clear Dutch refusal
     page.keyboard.press("Enter")
     expect(page.get_by_role("alert")).to_have_text("Exemplaar ITEM-1 is al uitgeleend.")
 
+    expect(page.locator("#item")).to_be_focused()  # scanner-ready, no click
     page.keyboard.type("ITEM-2")
     page.keyboard.press("Enter")
     expect(page.locator("table.loans")).to_contain_text("ITEM-2")
@@ -64,12 +68,14 @@ def test_checkin_says_what_to_do_in_big_letters(live_server, browser_page, net, 
     login(page, live_server, make_staff("desk_staff", net.lib_b))
     page.goto(live_server.url + "/desk/B-1/checkin/")  # returned at a third library
 
+    expect(page.locator("#item")).to_be_focused()  # scanner-ready, no click
     page.keyboard.type("ITEM-9")
     page.keyboard.press("Enter")
     expect(page.locator(".instruction .what")).to_have_text("Vervoer naar C Centrum")
 
     login(page, live_server, make_staff("desk_staff", net.lib_c))
     page.goto(live_server.url + "/desk/C-1/checkin/")
+    expect(page.locator("#item")).to_be_focused()  # scanner-ready, no click
     page.keyboard.type("ITEM-9")
     page.keyboard.press("Enter")
     expect(page.locator(".instruction .what")).to_have_text("Reserveringenplank voor Bakker, A.")
