@@ -14,11 +14,10 @@ from django.utils import timezone
 from ninja import Router, Status
 
 from bci.accounts.api_auth import STAFF_AUTH
-from bci.accounts.permissions import CIRCULATION_DESK, PATRONS_VIEW, can
+from bci.accounts.permissions import CIRCULATION_DESK, can
 from bci.core.errors import PermissionDenied
 from bci.organisations.models import Node
-from bci.patrons.errors import PatronNotFound
-from bci.patrons.queries import card_by_barcode, visible_patrons
+from bci.patrons.queries import card_by_barcode, visible_patron, visible_patrons
 
 from . import queries, services
 from .errors import FeeNotFound, HoldNotFound, LoanNotFound, NotALendingLocation
@@ -268,14 +267,7 @@ def hold_shelf(request, code: str):
     summary="A patron's account: blocks, loans, holds, fees",
 )
 def account(request, patron_id: int):
-    patron = (
-        visible_patrons(request.user, PATRONS_VIEW)
-        .select_related("home_organisation", "category")
-        .filter(pk=patron_id)
-        .first()
-    )
-    if patron is None:
-        raise PatronNotFound()
+    patron = visible_patron(request.user, patron_id)
     today = timezone.localdate()
     return {
         "patron_id": patron.pk,

@@ -19,7 +19,8 @@ from bci.circulation.models import Fee, Hold, Loan
 from bci.core.errors import DomainError
 from bci.logistics.models import Transit
 from bci.organisations.models import Node
-from bci.patrons.queries import card_by_barcode, search_patrons, visible_patrons
+from bci.patrons.errors import PatronNotFound
+from bci.patrons.queries import card_by_barcode, search_patrons, visible_patron, visible_patrons
 
 MAX_BARCODE = 32
 
@@ -195,14 +196,10 @@ def _place_hold(request, patron):
 @login_required
 @require_http_methods(["GET", "POST"])
 def patron_detail(request, pk):
-    patron = (
-        visible_patrons(request.user, CIRCULATION_DESK)
-        .select_related("home_organisation", "category")
-        .filter(pk=pk)
-        .first()
-    )
-    if patron is None:
-        raise Http404
+    try:
+        patron = visible_patron(request.user, pk, CIRCULATION_DESK)
+    except PatronNotFound:
+        raise Http404 from None
     context = {"message": None, "error": None}
     if request.method == "POST":
         try:

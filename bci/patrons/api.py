@@ -11,10 +11,8 @@ import datetime as dt
 from ninja import Field, Query, Router, Schema
 
 from bci.accounts.api_auth import STAFF_AUTH
-from bci.accounts.permissions import PATRONS_VIEW
 
-from .errors import PatronNotFound
-from .queries import card_by_barcode, search_patrons, visible_patrons
+from .queries import card_by_barcode, search_patrons, visible_patron
 
 router = Router(tags=["patrons"], auth=STAFF_AUTH)
 
@@ -55,15 +53,7 @@ def patron_out(patron):
 
 
 def _visible(request, patron_id):
-    patron = (
-        visible_patrons(request.user, PATRONS_VIEW)
-        .select_related("home_organisation", "category")
-        .filter(pk=patron_id)
-        .first()
-    )
-    if patron is None:
-        raise PatronNotFound()
-    return patron
+    return visible_patron(request.user, patron_id)
 
 
 @router.get("/patrons", response={200: list[PatronOut], 400: ErrorOut}, summary="Find patrons")

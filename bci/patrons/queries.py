@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bci.accounts.permissions import PATRONS_VIEW, restrict, scope_nodes
 
-from .errors import CardInactive, CardNotFound
+from .errors import CardInactive, CardNotFound, PatronNotFound
 from .models import Card, GuestRegistration, Patron
 
 # Codes of the blocks computed here; circulation adds "fees_over_limit".
@@ -41,6 +41,20 @@ def visible_patrons(user, action=PATRONS_VIEW):
         q |= Q(organisation__path__startswith=node.path)
     guest_ids = GuestRegistration.objects.filter(q, ended_at__isnull=True).values("patron_id")
     return Patron.objects.filter(Q(pk__in=home.values("pk")) | Q(pk__in=guest_ids))
+
+
+def visible_patron(user, pk, action=PATRONS_VIEW):
+    """One patron ``user`` may see (see ``visible_patrons``); PatronNotFound otherwise, the
+    same answer as for a patron that does not exist."""
+    patron = (
+        visible_patrons(user, action)
+        .select_related("home_organisation", "category")
+        .filter(pk=pk)
+        .first()
+    )
+    if patron is None:
+        raise PatronNotFound()
+    return patron
 
 
 def search_patrons(user, text, *, limit=50):
