@@ -98,6 +98,16 @@ class HoldNotActive(DomainError):
     message = _("This hold is already %(status)s.")
 
 
+class HoldNotPausable(DomainError):
+    code = "hold_not_pausable"
+    message = _("Only a hold that is still waiting for a copy can be paused.")
+
+
+class InvalidPauseDate(DomainError):
+    code = "invalid_pause_date"
+    message = _("Pause a hold until a day after today and within a year.")
+
+
 class AlreadyOnHold(DomainError):
     code = "already_on_hold"
     message = _("The patron already has a hold on this title.")

@@ -230,6 +230,12 @@ class Hold(models.Model):
         "organisations.Node", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     not_needed_after = models.DateField(_("not needed after"), null=True, blank=True)
+    suspended_until = models.DateField(
+        _("paused until"),
+        null=True,
+        blank=True,
+        help_text=_("A paused hold keeps its place in the queue but gets no copy before this day."),
+    )
     copy = models.ForeignKey(
         "catalogue.Item",
         verbose_name=_("assigned copy"),

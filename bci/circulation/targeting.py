@@ -199,10 +199,17 @@ def reason_text(ctx, source_id, arrival, km, rel):
         }
 
 
-def _load(record_ids, *, lock):
-    """Waiting holds (queue order) and free available copies of ``record_ids``, grouped
-    by record: {record_id: (holds, {item_id: item})}."""
-    holds_qs = Hold.objects.filter(record_id__in=record_ids, status=Hold.Status.WAITING)
+def fillable(holds, today):
+    """Waiting holds that may get a copy today: not paused (``suspended_until``)."""
+    return holds.filter(status=Hold.Status.WAITING).filter(
+        Q(suspended_until__isnull=True) | Q(suspended_until__lte=today)
+    )
+
+
+def _load(record_ids, *, lock, today):
+    """Fillable waiting holds (queue order) and free available copies of ``record_ids``,
+    grouped by record: {record_id: (holds, {item_id: item})}."""
+    holds_qs = fillable(Hold.objects.filter(record_id__in=record_ids), today)
     if lock:
         holds_qs = holds_qs.select_for_update(of=("self",))
     by_record = {rid: ([], {}) for rid in record_ids}
@@ -321,7 +328,7 @@ def retarget_record(record_id, *, now=None, by=None, ctx=None):
     ctx = ctx or Context(timezone.localdate(now))
     if not Hold.objects.filter(record_id=record_id, status=Hold.Status.WAITING).exists():
         return 0
-    holds, items = _load([record_id], lock=True)[record_id]
+    holds, items = _load([record_id], lock=True, today=ctx.today)[record_id]
     if not holds:
         return 0
     return _apply(_plan(holds, items, ctx), items, ctx, now=now, by=by)
@@ -349,7 +356,7 @@ def retarget_all(*, now=None, by=None, progress=None, chunk=500):
         ids = record_ids[start : start + chunk]
         with transaction.atomic():
             changes, copies = [], {}
-            for holds, items in _load(ids, lock=True).values():
+            for holds, items in _load(ids, lock=True, today=ctx.today).values():
                 changes += _plan(holds, items, ctx)
                 copies.update(items)
             changed += _apply(changes, copies, ctx, now=now, by=by)

@@ -3,7 +3,14 @@ order item, patron, hold, records domain events and raises DomainError subclasse
 
 from .common import HOLD_SHELF, RESHELVE, TRANSIT, Routing
 from .fees import charge_fee, pay_fee, waive_fee
-from .holds import cancel_hold, expire_hold_shelf, expire_holds, place_hold
+from .holds import (
+    cancel_hold,
+    expire_hold_shelf,
+    expire_holds,
+    place_hold,
+    resume_hold,
+    suspend_hold,
+)
 from .items import mark_item_found, mark_item_lost, mark_item_missing
 from .loans import CheckinResult, checkin_item, checkout_item, renew_loan
 
@@ -25,5 +32,7 @@ __all__ = [
     "pay_fee",
     "place_hold",
     "renew_loan",
+    "resume_hold",
+    "suspend_hold",
     "waive_fee",
 ]

@@ -211,15 +211,16 @@ def deliver_to_hold(hold, item, here, *, by, now, why=""):
     return Routing(TRANSIT, item, destination=hold.pickup_branch, hold=hold, transit=transit)
 
 
-def best_waiting_hold(item):
+def best_waiting_hold(item, today=None):
     """The waiting hold this copy should fill: the hold the targeter gave it to, else the
     oldest waiting hold it can fill (first come, first served). Locks that hold.
 
     One row each (LIMIT 1 under FOR UPDATE: PostgreSQL skips a row a concurrent
     transaction changed and takes the next), so a deep queue costs no more than a short one.
     """
-    waiting = Hold.objects.select_for_update(of=("self",)).filter(
-        record_id=item.record_id, status=Hold.Status.WAITING
+    waiting = targeting.fillable(
+        Hold.objects.select_for_update(of=("self",)).filter(record_id=item.record_id),
+        today or timezone.localdate(),
     )
     targeted = waiting.filter(copy=item).first()
     if targeted is not None:
@@ -230,7 +231,7 @@ def best_waiting_hold(item):
 def route_item(item, here, *, by, now):
     """Decide and carry out where ``item`` (at ``here``, free of loans) goes next: fill the
     best waiting hold, else home unless floating or already home, else reshelve."""
-    hold = best_waiting_hold(item)
+    hold = best_waiting_hold(item, timezone.localdate(now))
     if hold is not None:
         hold = Hold.objects.select_related("patron__category", "pickup_branch").get(pk=hold.pk)
         # other holds are affected only when a copy is freed: the one this hold was

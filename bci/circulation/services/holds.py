@@ -17,7 +17,9 @@ from ..errors import (
     AlreadyOnLoanToPatron,
     HoldNotActive,
     HoldNotFound,
+    HoldNotPausable,
     InvalidHoldDate,
+    InvalidPauseDate,
     ItemNotOfRecord,
     NothingToHold,
 )
@@ -190,6 +192,49 @@ def cancel_hold(*, hold, reason="", by=None, now=None):
     if not hold.is_active:
         raise HoldNotActive(status=hold.get_status_display())
     return _close(hold, Hold.Status.CANCELLED, reason=reason or "cancelled", by=by, now=now)
+
+
+def _waiting_hold_locked(hold):
+    hold = get_hold(hold)
+    if hold.copy_id:
+        lock_item(item=hold.copy)
+    lock_patron(hold.patron)
+    hold = Hold.objects.select_for_update(of=("self",)).get(pk=hold.pk)
+    if hold.status != Hold.Status.WAITING:
+        raise HoldNotPausable()
+    return hold
+
+
+@transaction.atomic
+def suspend_hold(*, hold, until, by=None, now=None):
+    """Pause a waiting hold until ``until`` (holiday, away): it keeps its place in the
+    queue but gets no copy before that day; a copy it was promised goes to the next."""
+    now, today = now_and_today(now)
+    if until is None or not (today < until <= today + dt.timedelta(days=366)):
+        raise InvalidPauseDate()
+    hold = _waiting_hold_locked(hold)
+    hold.suspended_until = until
+    hold.copy = None
+    hold.copy_reason = ""
+    hold.copy_score = None
+    hold.save(update_fields=["suspended_until", "copy", "copy_reason", "copy_score"])
+    record_event("hold.suspended", subject=hold, by=by, now=now, until=until.isoformat())
+    targeting.retarget_record(hold.record_id, now=now, by=by)
+    return hold
+
+
+@transaction.atomic
+def resume_hold(*, hold, by=None, now=None):
+    """End a pause early: the hold takes its old place in the queue again."""
+    now, _today = now_and_today(now)
+    hold = _waiting_hold_locked(hold)
+    if hold.suspended_until is None:
+        return hold
+    hold.suspended_until = None
+    hold.save(update_fields=["suspended_until"])
+    record_event("hold.resumed", subject=hold, by=by, now=now)
+    targeting.retarget_record(hold.record_id, now=now, by=by)
+    return hold
 
 
 def expire_holds(*, now=None, by="expire_holds"):
