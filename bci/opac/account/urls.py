@@ -15,6 +15,7 @@ urlpatterns = [
     path("account/loans/renew-all/", views.renew_all, name="account_renew_all"),
     path("account/holds/<int:hold_id>/cancel/", views.hold_cancel, name="account_hold_cancel"),
     path("account/holds/<int:hold_id>/pickup/", views.hold_pickup, name="account_hold_pickup"),
+    path("account/holds/<int:hold_id>/pause/", views.hold_pause, name="account_hold_pause"),
     path("account/hold/<int:record_id>/", views.hold_place, name="account_hold_place"),
     path("account/history/", views.history, name="account_history"),
     path("account/data/", views.my_data, name="account_data"),

@@ -7,12 +7,14 @@ in a URL reaches nothing of anyone else.
 """
 
 import csv
+import datetime as dt
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -22,7 +24,13 @@ from django.views.decorators.http import require_POST
 from bci.catalogue.models import Record
 from bci.circulation.models import Hold, Loan
 from bci.circulation.queries import rules_for
-from bci.circulation.services import cancel_hold, place_hold, renew_loan
+from bci.circulation.services import (
+    cancel_hold,
+    place_hold,
+    renew_loan,
+    resume_hold,
+    suspend_hold,
+)
 from bci.core.errors import DomainError
 from bci.notices import privacy, selfservice
 from bci.notices.models import Preference
@@ -176,6 +184,33 @@ def hold_cancel(request, patron, hold_id):
         messages.success(
             request, _("Your hold on %(title)s is cancelled.") % {"title": hold.record.title}
         )
+    return _account()
+
+
+@require_POST
+@auth.patron_required
+def hold_pause(request, patron, hold_id):
+    """Pause a waiting hold until a date (or resume it now)."""
+    hold = _own_hold(patron, hold_id)
+    try:
+        if request.POST.get("resume"):
+            resume_hold(hold=hold, by=BY)
+            messages.success(
+                request, _("Your hold on %(title)s is active again.") % {"title": hold.record.title}
+            )
+        else:
+            try:
+                until = dt.date.fromisoformat(request.POST.get("until", ""))
+            except ValueError:
+                until = None
+            suspend_hold(hold=hold, until=until, by=BY)
+            messages.success(
+                request,
+                _("Your hold on %(title)s is paused until %(date)s.")
+                % {"title": hold.record.title, "date": date_format(until, "j F Y")},
+            )
+    except DomainError as exc:
+        messages.error(request, str(exc))
     return _account()
 
 

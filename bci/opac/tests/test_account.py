@@ -361,3 +361,26 @@ def test_wrong_pins_at_any_door_count_together(client, world):
     for _ in range(throttle.PIN_LIMIT):  # e.g. guessed at a SIP2 kiosk
         throttle.pin_failed(world.anna_card)
     assert login(client, world.anna_card, PIN).status_code == 429
+
+
+def test_pause_and_resume_only_own_waiting_holds(anna, world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    theirs = place_hold(record=world.havelaar, pickup_branch=world.net.a1, patron=world.bert)
+    mine = place_hold(record=world.kast, pickup_branch=world.net.a1, patron=world.anna)
+    until = (timezone.localdate() + dt.timedelta(days=10)).isoformat()
+    url = reverse("opac:account_hold_pause", args=[theirs.pk])
+    assert anna.post(url, {"until": until}).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.suspended_until is None
+    url = reverse("opac:account_hold_pause", args=[mine.pk])
+    page = anna.post(url, {"until": until}, follow=True).content.decode()
+    mine.refresh_from_db()
+    assert mine.suspended_until.isoformat() == until and "gepauzeerd" in page.lower()
+    bad = anna.post(url, {"until": "morgen"}, follow=True).content.decode()
+    assert "Pauzeer" in bad or "pauzeer" in bad  # the refusal says what a valid date is
+    anna.post(url, {"resume": "1"})
+    mine.refresh_from_db()
+    assert mine.suspended_until is None
