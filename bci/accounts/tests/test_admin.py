@@ -20,12 +20,6 @@ def _dutch_thread():
         yield
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Argon2 is slow on purpose; these tests only log users in."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def people(net, make_staff):
     """A library administrator for A and B, desk staff in each, POI staff of BiSC."""

@@ -17,11 +17,6 @@ pytestmark = pytest.mark.django_db
 NOW = timezone.make_aware(dt.datetime(2026, 11, 30, 10, 0))
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_demo_circulation_is_realistic_and_idempotent():
     console = Console(quiet=True)
     network.run(console=console, now=NOW)

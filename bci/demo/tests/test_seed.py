@@ -24,7 +24,6 @@ OWN = ["network", "staff"]
 
 @pytest.fixture(autouse=True)
 def _small_and_fast(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.BCI_DEMO_TITLES = 1  # no synthetic titles beyond the real sample records
 
 

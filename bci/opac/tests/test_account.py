@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -16,11 +15,8 @@ from bci.patrons.services import block_patron, issue_card
 
 
 @pytest.fixture
-def world(net, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()
-    yield portal_world(net)
-    cache.clear()
+def world(net):
+    return portal_world(net)
 
 
 def login(client, card, pin=PIN):

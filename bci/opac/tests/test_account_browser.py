@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 
 from bci.notices.tests.factories import PIN, portal_world
 
@@ -44,9 +43,7 @@ def check_axe(page):
 
 
 @pytest.fixture
-def world(net, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()
+def world(net):
     return portal_world(net)
 
 

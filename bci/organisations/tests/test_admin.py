@@ -21,12 +21,6 @@ def _dutch_thread():
         yield
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Argon2 is slow on purpose; these tests only log users in."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def change_url(node):
     return reverse("admin:organisations_node_change", args=[node.pk])
 

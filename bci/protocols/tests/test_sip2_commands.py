@@ -13,14 +13,6 @@ from bci.protocols.sip2.terminals import authenticate_terminal
 from bci.protocols.tests.sip2_world import PASSWORD, PIN, kiosk_world
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashes(settings):
-    settings.PASSWORD_HASHERS = [
-        "django.contrib.auth.hashers.MD5PasswordHasher",  # fast PINs in tests
-        "django.contrib.auth.hashers.Argon2PasswordHasher",  # terminals (TERMINAL_HASHER)
-    ]
-
-
 def cmd(*args):
     out = io.StringIO()
     call_command("sip2_terminal", *args, stdout=out)

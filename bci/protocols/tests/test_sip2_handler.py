@@ -19,14 +19,6 @@ from bci.protocols.sip2.terminals import set_terminal_enabled
 from bci.protocols.tests.sip2_world import NOW, PASSWORD, PIN, kiosk_world, req
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashes(settings):
-    settings.PASSWORD_HASHERS = [
-        "django.contrib.auth.hashers.MD5PasswordHasher",  # fast PINs in tests
-        "django.contrib.auth.hashers.Argon2PasswordHasher",  # terminals (TERMINAL_HASHER)
-    ]
-
-
 def dutch(error):
     """The Dutch text of a domain error, as the kiosk must show it."""
     with translation.override("nl"):

@@ -18,14 +18,6 @@ from bci.protocols.tests.sip2_world import PASSWORD, PIN, kiosk_world, req, self
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashes(settings):
-    settings.PASSWORD_HASHERS = [
-        "django.contrib.auth.hashers.MD5PasswordHasher",  # fast PINs in tests
-        "django.contrib.auth.hashers.Argon2PasswordHasher",  # terminals (TERMINAL_HASHER)
-    ]
-
-
 @pytest.fixture
 def w(net):
     return kiosk_world(net)
