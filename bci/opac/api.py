@@ -17,6 +17,7 @@ from bci.catalogue.errors import ItemNotFound, RecordNotFound
 from bci.catalogue.fields import names
 from bci.catalogue.models import Identifier, Item
 from bci.catalogue.search import FACETS
+from bci.circulation import queries as circulation_queries
 from bci.core.errors import DomainError, InvalidInput
 
 from . import queries
@@ -167,7 +168,7 @@ def get_record(request, record_id: int):
     if record.is_deleted:
         raise RecordDeleted(record_id=record_id)
     items = list(queries.public_items([record.pk]))
-    dues = queries.due_dates([i.pk for i in items if i.status == Item.Status.ON_LOAN])
+    dues = circulation_queries.due_dates([i.pk for i in items if i.status == Item.Status.ON_LOAN])
     identifiers = _identifiers([record.pk])[record.pk]
     availability = queries.availability_for([record.pk])[record.pk]
     return {
@@ -197,5 +198,5 @@ def get_item(request, barcode: str):
     )
     if item is None:
         raise ItemNotFound(barcode=barcode[:40])
-    dues = queries.due_dates([item.pk]) if item.status == Item.Status.ON_LOAN else {}
+    dues = circulation_queries.due_dates([item.pk]) if item.status == Item.Status.ON_LOAN else {}
     return _item(item, dues.get(item.pk))

@@ -196,11 +196,6 @@ def resolve_record(record_id):
     return record, survivor
 
 
-def due_dates(item_ids):
-    """{item_id: due date} of the copies on loan (the OPAC shows "due back on")."""
-    return circulation_queries.due_dates(item_ids)
-
-
 # ---------------------------------------------------------------------------------------
 # Availability
 # ---------------------------------------------------------------------------------------
@@ -319,7 +314,7 @@ def copies_of(record):
     """Every copy of ``record`` the public sees, grouped per organisation then home branch,
     with its live status and (if circulation records loans) its due date. Two queries."""
     items = list(public_items([record.pk]))
-    dues = due_dates([i.pk for i in items if i.status == Status.ON_LOAN])
+    dues = circulation_queries.due_dates([i.pk for i in items if i.status == Status.ON_LOAN])
     libraries = {}
     for item in items:
         lib = libraries.setdefault(item.owner_id, LibraryCopies(library=item.owner))

@@ -4,7 +4,6 @@ import datetime as dt
 
 import pytest
 
-from bci.opac import queries
 from bci.opac.tests.builders import index_all, make_item, make_record, small_catalogue
 
 pytestmark = pytest.mark.django_db
@@ -112,9 +111,11 @@ def test_search_query_budget(cat, net, client, django_assert_max_num_queries):
     assert body["total"] == 17
 
 
-def test_record_detail_has_fields_marc_and_items(cat, client, monkeypatch):
+def test_record_detail_has_fields_marc_and_items(cat, client):
+    from bci.circulation.models import Loan
+
     on_loan = cat.jip.items.get(status="on_loan")
-    monkeypatch.setattr(queries, "due_dates", lambda ids: {on_loan.pk: dt.date(2026, 12, 24)})
+    Loan.objects.create(item=on_loan, branch=on_loan.home_branch, due_date=dt.date(2026, 12, 24))
     response = client.get(f"{BASE}/records/{cat.jip.pk}")
     assert response.status_code == 200
     body = response.json()

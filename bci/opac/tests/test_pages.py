@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from bci.catalogue.search import index_pending
 from bci.catalogue.services import change_item_status
+from bci.circulation import queries as circulation_queries
 from bci.opac import queries
 
 from .builders import index_all, make_item, make_record
@@ -204,9 +205,11 @@ def test_record_page_statuses_follow_the_database_live(cat, client):
     assert "Missing" in html and "On the hold shelf" in html and "0 of 2 available" in html
 
 
-def test_record_page_shows_due_date_when_circulation_knows_it(cat, client, monkeypatch):
+def test_record_page_shows_due_date_when_circulation_knows_it(cat, client):
+    from bci.circulation.models import Loan
+
     on_loan = cat.jip.items.get(status="on_loan")
-    monkeypatch.setattr(queries, "due_dates", lambda ids: {on_loan.pk: dt.date(2026, 12, 24)})
+    Loan.objects.create(item=on_loan, branch=on_loan.home_branch, due_date=dt.date(2026, 12, 24))
     html = text(client.get(record_url(cat.jip)))
     assert "Due back on 24 December 2026" in html
 
@@ -287,7 +290,7 @@ def test_due_date_comes_from_the_active_loan(cat, client, django_assert_max_num_
         end_reason="returned",
     )
     Loan.objects.create(item=on_loan, branch=on_loan.home_branch, due_date=dt.date(2026, 12, 24))
-    assert queries.due_dates([on_loan.pk]) == {on_loan.pk: dt.date(2026, 12, 24)}
+    assert circulation_queries.due_dates([on_loan.pk]) == {on_loan.pk: dt.date(2026, 12, 24)}
     with django_assert_max_num_queries(5):
         html = text(client.get(record_url(cat.jip)))
     assert "Due back on 24 December 2026" in html
