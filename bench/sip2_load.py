@@ -132,7 +132,7 @@ class Kiosk:
         self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
 
     async def send(self, message):
-        from bci.protocols.sip2 import messages as m
+        from bci.protocols.sip2.messages import codec as m
 
         t = time.perf_counter()
         self.writer.write(m.encode(message))
@@ -147,13 +147,13 @@ class Kiosk:
 
 
 def td():
-    from bci.protocols.sip2 import messages as m
+    from bci.protocols.sip2.messages.dates import format_date
 
-    return m.format_date(dt.datetime.now().replace(microsecond=0))
+    return format_date(dt.datetime.now().replace(microsecond=0))
 
 
 async def login(kiosk):
-    from bci.protocols.sip2 import messages as m
+    from bci.protocols.sip2.messages import codec as m
 
     reply = await kiosk.send(
         m.make(
@@ -164,7 +164,7 @@ async def login(kiosk):
 
 
 async def kiosk_prepare(kiosk, card):
-    from bci.protocols.sip2 import messages as m
+    from bci.protocols.sip2.messages import codec as m
 
     await kiosk.open()
     await login(kiosk)
@@ -174,7 +174,7 @@ async def kiosk_prepare(kiosk, card):
 
 
 async def kiosk_run(kiosk, card, items, deadline, counter, think):
-    from bci.protocols.sip2 import messages as m
+    from bci.protocols.sip2.messages import codec as m
 
     i = 0
     if think:  # spread the kiosks over the first think period
@@ -235,7 +235,7 @@ async def load(port, plan, seconds, think=0.0):
 
 
 async def idle_connections(port, count, pid):
-    from bci.protocols.sip2 import messages as m
+    from bci.protocols.sip2.messages import codec as m
 
     base = rss_mb(pid)
     kiosks = [Kiosk(port) for _ in range(count)]

@@ -34,44 +34,53 @@ from bci.patrons import services as patron_services
 from bci.patrons.errors import WrongPin
 from bci.patrons.queries import BLOCK_EXPIRED, BLOCK_MANUAL, card_by_barcode
 
-from . import messages as m
 from .handler import _local, actor, institution
-from .messages import flag
+from .messages.codec import make
+from .messages.codes import (
+    LANGUAGE_UNKNOWN,
+    PATRON_STATUS_FLAGS,
+    AlertType,
+    CirculationStatus,
+    FeeType,
+    MediaType,
+)
+from .messages.dates import format_date, parse_date
+from .messages.fields import flag
 
 CURRENCY = "EUR"
 MAX_LIST = 50  # items per list in a patron information response
 
 CIRCULATION_STATUS = {
-    Item.Status.AVAILABLE: m.CirculationStatus.AVAILABLE,
-    Item.Status.ON_LOAN: m.CirculationStatus.CHARGED,
-    Item.Status.IN_TRANSIT: m.CirculationStatus.IN_TRANSIT,
-    Item.Status.ON_HOLD_SHELF: m.CirculationStatus.WAITING_ON_HOLD_SHELF,
-    Item.Status.IN_PROCESSING: m.CirculationStatus.IN_PROCESS,
-    Item.Status.MISSING: m.CirculationStatus.MISSING,
-    Item.Status.LOST: m.CirculationStatus.LOST,
-    Item.Status.WITHDRAWN: m.CirculationStatus.OTHER,
+    Item.Status.AVAILABLE: CirculationStatus.AVAILABLE,
+    Item.Status.ON_LOAN: CirculationStatus.CHARGED,
+    Item.Status.IN_TRANSIT: CirculationStatus.IN_TRANSIT,
+    Item.Status.ON_HOLD_SHELF: CirculationStatus.WAITING_ON_HOLD_SHELF,
+    Item.Status.IN_PROCESSING: CirculationStatus.IN_PROCESS,
+    Item.Status.MISSING: CirculationStatus.MISSING,
+    Item.Status.LOST: CirculationStatus.LOST,
+    Item.Status.WITHDRAWN: CirculationStatus.OTHER,
 }
 
 MEDIA_TYPE = {
-    MaterialType.BOOK: m.MediaType.BOOK,
-    MaterialType.LARGE_PRINT: m.MediaType.BOOK,
-    MaterialType.PICTURE_BOOK: m.MediaType.BOOK,
-    MaterialType.COMIC: m.MediaType.BOOK,
-    MaterialType.SHEET_MUSIC: m.MediaType.BOOK,
-    MaterialType.MAGAZINE: m.MediaType.MAGAZINE,
-    MaterialType.AUDIOBOOK: m.MediaType.CD,
-    MaterialType.MUSIC: m.MediaType.CD,
-    MaterialType.DVD: m.MediaType.VIDEO_TAPE,
-    MaterialType.GAME: m.MediaType.CD,
+    MaterialType.BOOK: MediaType.BOOK,
+    MaterialType.LARGE_PRINT: MediaType.BOOK,
+    MaterialType.PICTURE_BOOK: MediaType.BOOK,
+    MaterialType.COMIC: MediaType.BOOK,
+    MaterialType.SHEET_MUSIC: MediaType.BOOK,
+    MaterialType.MAGAZINE: MediaType.MAGAZINE,
+    MaterialType.AUDIOBOOK: MediaType.CD,
+    MaterialType.MUSIC: MediaType.CD,
+    MaterialType.DVD: MediaType.VIDEO_TAPE,
+    MaterialType.GAME: MediaType.CD,
 }
 
 FEE_TYPE = {
-    Fee.Kind.OVERDUE: m.FeeType.OVERDUE,
-    Fee.Kind.LOST: m.FeeType.REPLACEMENT,
-    Fee.Kind.HOLD: m.FeeType.HOLD_FEE,
-    Fee.Kind.DAMAGE: m.FeeType.DAMAGE,
-    Fee.Kind.SUBSCRIPTION: m.FeeType.ADMINISTRATIVE,
-    Fee.Kind.OTHER: m.FeeType.OTHER,
+    Fee.Kind.OVERDUE: FeeType.OVERDUE,
+    Fee.Kind.LOST: FeeType.REPLACEMENT,
+    Fee.Kind.HOLD: FeeType.HOLD_FEE,
+    Fee.Kind.DAMAGE: FeeType.DAMAGE,
+    Fee.Kind.SUBSCRIPTION: FeeType.ADMINISTRATIVE,
+    Fee.Kind.OTHER: FeeType.OTHER,
 }
 
 # the sort bin (CL) a returns sorter gets for each check-in outcome
@@ -118,11 +127,11 @@ def _today(now):
 
 
 def _media(item) -> str:
-    return MEDIA_TYPE.get(item.material_type, m.MediaType.OTHER)
+    return MEDIA_TYPE.get(item.material_type, MediaType.OTHER)
 
 
 def _due(loan) -> str:
-    return m.format_date(loan.due_date)
+    return format_date(loan.due_date)
 
 
 def _title(item) -> str:
@@ -147,7 +156,7 @@ def patron_status_flags(patron, today, node, *, card_active=True) -> tuple[str, 
     """The 14-character patron status and the screen messages of the blocks."""
     blocks = circ_queries.all_blocks(patron, today, node=node)
     codes = {code for code, _text in blocks}
-    status = dict.fromkeys(m.PATRON_STATUS_FLAGS, False)
+    status = dict.fromkeys(PATRON_STATUS_FLAGS, False)
     if blocks or not card_active:
         for name in ("charge_denied", "renewal_denied", "recall_denied", "hold_denied"):
             status[name] = True
@@ -156,7 +165,7 @@ def patron_status_flags(patron, today, node, *, card_active=True) -> tuple[str, 
     loans = circ_queries.active_loans(patron).count()
     limit = circ_queries.rules_for(patron.home_organisation, patron.category.code, None).max_items
     status["too_many_charged"] = over_limit(loans, limit)
-    text = "".join("Y" if status[name] else " " for name in m.PATRON_STATUS_FLAGS)
+    text = "".join("Y" if status[name] else " " for name in PATRON_STATUS_FLAGS)
     messages = [str(t) for code, t in blocks if code in (BLOCK_MANUAL, BLOCK_EXPIRED)] + [
         str(t) for code, t in blocks if code not in (BLOCK_MANUAL, BLOCK_EXPIRED)
     ]
@@ -198,10 +207,10 @@ def _status_response(code, message, terminal, now, who, *, extra_fields=()):
         fields.append(("AF", " ".join(notes)))
     fixed = {
         "patron_status": status,
-        "language": message.fixed.get("language", m.LANGUAGE_UNKNOWN),
+        "language": message.fixed.get("language", LANGUAGE_UNKNOWN),
         "transaction_date": _local(now),
     }
-    return m.make(code, fixed, fields)
+    return make(code, fixed, fields)
 
 
 def patron_status(message, terminal, now):
@@ -219,7 +228,7 @@ def patron_information(message, terminal, now):
             {f"{n}_count": "0000" for n in ("hold_items", "overdue_items", "charged_items",
                                              "fine_items", "recall_items", "unavailable_holds")}
         )  # fmt: skip
-        return m.make("64", fixed, resp.fields)
+        return make("64", fixed, resp.fields)
 
     loans = list(circ_queries.active_loans(patron))
     overdue = [loan for loan in loans if loan.due_date < today]
@@ -273,7 +282,7 @@ def patron_information(message, terminal, now):
             "unavailable_holds_count": _count(len(waiting)),
         }
     )
-    return m.make("64", fixed, resp.fields)
+    return make("64", fixed, resp.fields)
 
 
 def _count(n):
@@ -326,7 +335,7 @@ def _loan_response(code, message, terminal, now, loan, *, renewal, screen=None):
         "desensitize": "Y" if code == "12" else "U",
         "transaction_date": _local(now),
     }
-    return m.make(code, fixed, fields)
+    return make(code, fixed, fields)
 
 
 def checkout(message, terminal, now):
@@ -377,14 +386,14 @@ def checkin(message, terminal, now):
     if alert and routing.destination is not None:
         fields.append(("CT", routing.destination.code))
     if routing.action == circ.HOLD_SHELF:
-        fields.append(("CV", m.AlertType.HOLD_LOCAL))
+        fields.append(("CV", AlertType.HOLD_LOCAL))
         fields.append(("DA", circ.common.shelf_name(routing.hold.patron)))
     elif routing.action == circ.TRANSIT:
         hold_transit = routing.hold is not None
         fields.append(
             (
                 "CV",
-                m.AlertType.HOLD_OTHER_BRANCH if hold_transit else m.AlertType.SEND_TO_OTHER_BRANCH,
+                AlertType.HOLD_OTHER_BRANCH if hold_transit else AlertType.SEND_TO_OTHER_BRANCH,
             )
         )
     fields.append(("AF", " ".join(notes)))
@@ -395,7 +404,7 @@ def checkin(message, terminal, now):
         "alert": flag(alert),
         "transaction_date": _local(now),
     }
-    return m.make("10", fixed, fields)
+    return make("10", fixed, fields)
 
 
 def _own_loan(who, message):
@@ -448,7 +457,7 @@ def renew_all(message, terminal, now):
         "unrenewed_count": _count(len(refused)),
         "transaction_date": _local(now),
     }
-    return m.make("66", fixed, fields)
+    return make("66", fixed, fields)
 
 
 # --- 17 item information, 19 item status update ----------------------------------------------
@@ -464,7 +473,7 @@ def item_information(message, terminal, now):
     fields.append(("CF", str(queue.count())))
     ready = Hold.objects.filter(copy=item, status=Hold.Status.READY).first()
     if ready is not None and ready.shelf_until:
-        fields.append(("CM", m.format_date(ready.shelf_until)))
+        fields.append(("CM", format_date(ready.shelf_until)))
     fields.append(("AQ", item.home_branch.code))
     if item.current_location_id:
         fields.append(("AP", item.current_location.code))
@@ -472,12 +481,12 @@ def item_information(message, terminal, now):
     if item.call_number:
         fields.append(("CS", item.call_number))
     fixed = {
-        "circulation_status": CIRCULATION_STATUS.get(item.status, m.CirculationStatus.OTHER),
+        "circulation_status": CIRCULATION_STATUS.get(item.status, CirculationStatus.OTHER),
         "security_marker": "00",  # other: RFID security, not a 3M strip
-        "fee_type": m.FeeType.OTHER,
+        "fee_type": FeeType.OTHER,
         "transaction_date": _local(now),
     }
-    return m.make("18", fixed, fields)
+    return make("18", fixed, fields)
 
 
 def item_status_update(message, terminal, now):
@@ -489,7 +498,7 @@ def item_status_update(message, terminal, now):
         ("AJ", _title(item)),
         ("AF", _("Item properties are not kept by this library system.")),
     ]
-    return m.make("20", {"item_properties_ok": "0", "transaction_date": _local(now)}, fields)
+    return make("20", {"item_properties_ok": "0", "transaction_date": _local(now)}, fields)
 
 
 # --- 35 end session, 37 fee paid, 15 hold ---------------------------------------------------
@@ -502,7 +511,7 @@ def end_patron_session(message, terminal, now):
         ("AA", message.get("AA") or ""),
         ("AF", _("Thank you, see you next time.")),
     ]
-    return m.make("36", {"end_session": "Y", "transaction_date": _local(now)}, fields)
+    return make("36", {"end_session": "Y", "transaction_date": _local(now)}, fields)
 
 
 PAYMENT_METHOD = {"00": "cash", "01": "card", "02": "card"}
@@ -545,7 +554,7 @@ def fee_paid(message, terminal, now):
         ("BK", message.get("BK")),
         ("AF", _("EUR %(amount)s received, thank you.") % {"amount": _money(amount)}),
     ]
-    return m.make("38", {"payment_accepted": "Y", "transaction_date": _local(now)}, fields)
+    return make("38", {"payment_accepted": "Y", "transaction_date": _local(now)}, fields)
 
 
 def _pickup(message, terminal):
@@ -562,7 +571,7 @@ def _expiry(message):
     value = (message.get("BW") or "").strip()
     if not value:
         return None
-    parsed = m.parse_date(value)
+    parsed = parse_date(value)
     if parsed is None:
         raise InvalidInput(_("The expiration date is not valid."))
     return parsed.date()
@@ -599,7 +608,7 @@ def hold(message, terminal, now):
         queue = list(circ_queries.hold_queue(record).values_list("pk", flat=True))
         position = queue.index(placed.pk) + 1 if placed.pk in queue else 0
         fields = [
-            ("BW", m.format_date(placed.not_needed_after) if placed.not_needed_after else None),
+            ("BW", format_date(placed.not_needed_after) if placed.not_needed_after else None),
             ("BR", str(position)),
             ("BS", placed.pickup_branch.code),
             ("AO", institution(message, terminal)),
@@ -609,8 +618,8 @@ def hold(message, terminal, now):
             ("AF", _("Hold placed; you are number %(n)s in the queue.") % {"n": position}),
         ]
         available = placed.status == Hold.Status.READY
-        return m.make("16", {"ok": "1", "available": flag(available),
-                             "transaction_date": _local(now)}, fields)  # fmt: skip
+        return make("16", {"ok": "1", "available": flag(available),
+                           "transaction_date": _local(now)}, fields)  # fmt: skip
     if mode == "-":
         existing = Hold.objects.filter(
             patron=who.patron, record=record, status__in=Hold.ACTIVE_STATUSES
@@ -625,8 +634,8 @@ def hold(message, terminal, now):
             ("AJ", record.title),
             ("AF", _("Hold cancelled.")),
         ]
-        return m.make("16", {"ok": "1", "available": "N", "transaction_date": _local(now)},
-                      fields)  # fmt: skip
+        return make("16", {"ok": "1", "available": "N", "transaction_date": _local(now)},
+                    fields)  # fmt: skip
     raise InvalidInput(_("Changing a hold is not possible here; please ask at the desk."))
 
 

@@ -11,7 +11,8 @@ import datetime as dt
 import socket
 import ssl
 
-from . import messages as m
+from .messages.codec import Message, encode, make, parse
+from .messages.dates import format_date
 
 
 class Sip2Client:
@@ -62,20 +63,20 @@ class Sip2Client:
         return self.last_raw
 
     # --- messages ---------------------------------------------------------------------------
-    def send(self, message: m.Message) -> m.Message:
+    def send(self, message: Message) -> Message:
         sequence = None
         if self.error_detection:
             sequence = self.sequence
             self.sequence = (self.sequence + 1) % 10
-        self.send_raw(m.encode(message, error_detection=self.error_detection, sequence=sequence))
-        return m.parse(self.read_raw())
+        self.send_raw(encode(message, error_detection=self.error_detection, sequence=sequence))
+        return parse(self.read_raw())
 
     def request(self, code, fixed=None, fields=()):
-        return self.send(m.make(code, fixed or {}, fields))
+        return self.send(make(code, fixed or {}, fields))
 
     @staticmethod
     def now():
-        return m.format_date(dt.datetime.now().replace(microsecond=0))
+        return format_date(dt.datetime.now().replace(microsecond=0))
 
     def login(self, user, password, location=""):
         reply = self.request(

@@ -13,7 +13,7 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from bci.protocols.sip2 import messages
+    from bci.protocols.sip2.messages.codec import ParseError, encode, parse
 
 _PLAIN = [
     b"9300CNkiosk|COsecret|CPA-1|",
@@ -26,19 +26,16 @@ _PLAIN = [
     b"96",
 ]
 SEEDS = _PLAIN + [
-    messages.encode(messages.parse(body), error_detection=True, sequence=i % 10)
-    for i, body in enumerate(_PLAIN)
+    encode(parse(body), error_detection=True, sequence=i % 10) for i, body in enumerate(_PLAIN)
 ]
 
 
 def one_input(data: bytes):
     try:
-        msg = messages.parse(data)
-    except messages.ParseError:
+        msg = parse(data)
+    except ParseError:
         return
-    again = messages.parse(
-        messages.encode(msg, error_detection=msg.checksummed, sequence=msg.sequence)
-    )
+    again = parse(encode(msg, error_detection=msg.checksummed, sequence=msg.sequence))
     assert again.code == msg.code, (msg, again)
     assert dict(again.fixed) == dict(msg.fixed), (msg, again)
     assert again.fields == msg.fields, (msg, again)

@@ -16,8 +16,11 @@ from django.utils.translation import gettext_lazy
 
 from bci.core.errors import DomainError
 
-from . import messages as m
-from .messages import flag
+from .messages.codec import Message, make
+from .messages.codes import LANGUAGE_ENGLISH, LANGUAGE_UNKNOWN, CirculationStatus, FeeType
+from .messages.dates import format_date
+from .messages.fields import flag
+from .messages.specs import PROTOCOL_VERSION, supported_messages
 
 logger = logging.getLogger("bci.sip2")
 
@@ -63,11 +66,11 @@ PERMISSION = {
 }
 
 
-def language_of(message: m.Message) -> str:
-    return "en" if message.fixed.get("language") == m.LANGUAGE_ENGLISH else "nl"
+def language_of(message: Message) -> str:
+    return "en" if message.fixed.get("language") == LANGUAGE_ENGLISH else "nl"
 
 
-def handle(message: m.Message, session: Session, *, now=None) -> m.Message | None:
+def handle(message: Message, session: Session, *, now=None) -> Message | None:
     """The answer to ``message``; None for a message type the ACS does not take (the
     server then asks for a resend, counting it as malformed)."""
     now = now or timezone.now()
@@ -135,7 +138,7 @@ def login(message, session, now):
         session.logout()
         session.failed_logins += 1
         logger.warning("SIP2 %s login failed", session.peer)
-    return m.make("94", {"ok": "1" if ok else "0"})
+    return make("94", {"ok": "1" if ok else "0"})
 
 
 def sc_status(message, session, terminal, now):
@@ -149,10 +152,10 @@ def sc_status(message, session, terminal, now):
     if terminal is not None:
         organisation = terminal.branch.organisation
         fields.append(("AM", organisation.name if organisation else terminal.branch.name))
-    fields.append(("BX", m.supported_messages(SUPPORTED)))
+    fields.append(("BX", supported_messages(SUPPORTED)))
     if terminal is not None:
         fields.append(("AN", terminal.branch.code))
-    return m.make(
+    return make(
         "98",
         {
             "online_status": "Y",
@@ -164,14 +167,14 @@ def sc_status(message, session, terminal, now):
             "timeout_period": "600",
             "retries_allowed": "003",
             "date_time_sync": _local(now),
-            "protocol_version": m.PROTOCOL_VERSION,
+            "protocol_version": PROTOCOL_VERSION,
         },
         fields,
     )
 
 
 def _local(moment):
-    return m.format_date(timezone.localtime(moment).replace(tzinfo=None))
+    return format_date(timezone.localtime(moment).replace(tzinfo=None))
 
 
 # --- refusals -------------------------------------------------------------------------------
@@ -179,61 +182,61 @@ def _local(moment):
 NO_PRIVILEGES = "YYYY" + " " * 10
 
 
-def refusal(message, text, now, *, terminal=None) -> m.Message:
+def refusal(message, text, now, *, terminal=None) -> Message:
     """The negative answer of ``message``'s type with ``text`` as screen message."""
     td = _local(now)
     ao = ("AO", institution(message, terminal))
     aa = ("AA", message.get("AA") or "")
     ab = ("AB", message.get("AB") or "")
     af = ("AF", text)
-    lang = message.fixed.get("language", m.LANGUAGE_UNKNOWN)
+    lang = message.fixed.get("language", LANGUAGE_UNKNOWN)
     code = message.code
     if code in ("23", "01"):
         fixed = {"patron_status": NO_PRIVILEGES, "language": lang, "transaction_date": td}
-        return m.make("24", fixed, [ao, aa, ("AE", ""), ("BL", "N"), af])
+        return make("24", fixed, [ao, aa, ("AE", ""), ("BL", "N"), af])
     if code == "25":
         fixed = {"patron_status": NO_PRIVILEGES, "language": lang, "transaction_date": td}
-        return m.make("26", fixed, [ao, aa, ("AE", ""), ("BL", "N"), af])
+        return make("26", fixed, [ao, aa, ("AE", ""), ("BL", "N"), af])
     if code == "63":
         fixed = {"patron_status": NO_PRIVILEGES, "language": lang, "transaction_date": td}
         fixed.update({f"{n}_count": "0000" for n in _COUNT_NAMES})
-        return m.make("64", fixed, [ao, aa, ("AE", ""), ("BL", "N"), af])
+        return make("64", fixed, [ao, aa, ("AE", ""), ("BL", "N"), af])
     if code in ("11", "29"):
         fixed = {"ok": "0", "renewal_ok": "N", "magnetic_media": "U", "desensitize": "N",
                  "transaction_date": td}  # fmt: skip
-        return m.make("12" if code == "11" else "30", fixed,
-                      [ao, aa, ab, ("AJ", ""), ("AH", ""), af])  # fmt: skip
+        return make("12" if code == "11" else "30", fixed,
+                    [ao, aa, ab, ("AJ", ""), ("AH", ""), af])  # fmt: skip
     if code == "09":
         fixed = {"ok": "0", "resensitize": "N", "magnetic_media": "U", "alert": "N",
                  "transaction_date": td}  # fmt: skip
-        return m.make("10", fixed, [ao, ab, ("AQ", ""), af])
+        return make("10", fixed, [ao, ab, ("AQ", ""), af])
     if code == "65":
         fixed = {"ok": "0", "renewed_count": "0000", "unrenewed_count": "0000",
                  "transaction_date": td}  # fmt: skip
-        return m.make("66", fixed, [ao, af])
+        return make("66", fixed, [ao, af])
     if code == "17":
-        fixed = {"circulation_status": m.CirculationStatus.OTHER, "security_marker": "00",
-                 "fee_type": m.FeeType.OTHER, "transaction_date": td}  # fmt: skip
-        return m.make("18", fixed, [ab, ("AJ", ""), af])
+        fixed = {"circulation_status": CirculationStatus.OTHER, "security_marker": "00",
+                 "fee_type": FeeType.OTHER, "transaction_date": td}  # fmt: skip
+        return make("18", fixed, [ab, ("AJ", ""), af])
     if code == "35":
-        return m.make("36", {"end_session": "N", "transaction_date": td}, [ao, aa, af])
+        return make("36", {"end_session": "N", "transaction_date": td}, [ao, aa, af])
     if code == "37":
-        return m.make("38", {"payment_accepted": "N", "transaction_date": td},
-                      [ao, aa, ("BK", message.get("BK")), af])  # fmt: skip
+        return make("38", {"payment_accepted": "N", "transaction_date": td},
+                    [ao, aa, ("BK", message.get("BK")), af])  # fmt: skip
     if code == "15":
-        return m.make("16", {"ok": "0", "available": "N", "transaction_date": td},
-                      [ao, aa, ("AB", message.get("AB")), af])  # fmt: skip
+        return make("16", {"ok": "0", "available": "N", "transaction_date": td},
+                    [ao, aa, ("AB", message.get("AB")), af])  # fmt: skip
     if code == "19":
-        return m.make("20", {"item_properties_ok": "0", "transaction_date": td},
-                      [ab, ("AJ", ""), af])  # fmt: skip
+        return make("20", {"item_properties_ok": "0", "transaction_date": td},
+                    [ab, ("AJ", ""), af])  # fmt: skip
     if code == "93":
-        return m.make("94", {"ok": "0"})
+        return make("94", {"ok": "0"})
     if code == "99":
         return sc_status(message, Session(), None, now)
     raise ValueError(f"no refusal for message {code}")
 
 
-def refusal_for_error(message: m.Message) -> m.Message | None:
+def refusal_for_error(message: Message) -> Message | None:
     """Used by the server when a handler failed unexpectedly."""
     try:
         with translation.override(language_of(message)):

@@ -12,12 +12,13 @@ import argparse
 import datetime as dt
 import sys
 
-from . import messages as m
 from .client import Sip2Client, client_tls_context
+from .messages.dates import format_date
+from .messages.redaction import redact
 
 
 def _td():
-    return m.format_date(dt.datetime.now().replace(microsecond=0))
+    return format_date(dt.datetime.now().replace(microsecond=0))
 
 
 def session_steps(args):
@@ -80,7 +81,7 @@ def main(argv=None):
             good = OK.get(reply.code)
             passed = good is None or reply.fixed[good] in ("1", "Y")
             failed += not passed
-            print(f"{label}: {'ok' if passed else 'REFUSED'} {m.redact(kiosk.last_raw)}")
+            print(f"{label}: {'ok' if passed else 'REFUSED'} {redact(kiosk.last_raw)}")
     return 1 if failed else 0
 
 

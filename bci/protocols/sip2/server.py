@@ -25,12 +25,13 @@ from django.db import connections
 
 from bci.core.background import AsyncioService
 
-from . import messages as m
 from .handler import Session, handle, refusal_for_error
+from .messages.codec import Message, ParseError, encode, make, parse
+from .messages.redaction import describe, redact
 
 logger = logging.getLogger("bci.sip2")
 
-RESEND = m.make("96")
+RESEND = make("96")
 
 
 @dataclass
@@ -94,7 +95,7 @@ class Connection:
     peer: str
     session: Session = field(default_factory=Session)
     error_detection: bool = False
-    last_response: m.Message | None = None  # for a 97 resend
+    last_response: Message | None = None  # for a 97 resend
     malformed: int = 0
 
 
@@ -228,13 +229,13 @@ class Sip2Server:
     async def _message(self, conn, raw, writer) -> bool:
         """Answer one message. False: close the connection."""
         try:
-            message = m.parse(raw, max_length=self.limits.max_message)
-        except m.ParseError as exc:
+            message = parse(raw, max_length=self.limits.max_message)
+        except ParseError as exc:
             logger.warning(
                 "SIP2 %s malformed message (%s): %s",
                 conn.peer,
-                m.redact(exc.reason),
-                m.redact(raw),
+                redact(exc.reason),
+                redact(raw),
             )
             if exc.kind == "checksum":
                 conn.error_detection = True
@@ -242,7 +243,7 @@ class Sip2Server:
 
         # The error-detection mode follows the kiosk's last message (as Evergreen does).
         conn.error_detection = message.checksummed
-        logger.debug("SIP2 %s <- %s", conn.peer, m.describe(message))
+        logger.debug("SIP2 %s <- %s", conn.peer, describe(message))
 
         if message.code == "97":
             # Resend the last answer; per the spec without its sequence number (the checksum
@@ -254,7 +255,7 @@ class Sip2Server:
                 self._executor, _run_handler, message, conn.session
             )
         except Exception:
-            logger.exception("SIP2 %s handler failed on %s", conn.peer, m.describe(message))
+            logger.exception("SIP2 %s handler failed on %s", conn.peer, describe(message))
             response = refusal_for_error(message)
         if response is None:  # a message type we do not answer: ask for something else
             return await self._malformed(conn, writer, f"unsupported message {message.code}")
@@ -277,10 +278,10 @@ class Sip2Server:
         return True
 
     async def _send(self, conn, writer, message, *, sequence=None, remember=True):
-        data = m.encode(message, error_detection=conn.error_detection, sequence=sequence)
+        data = encode(message, error_detection=conn.error_detection, sequence=sequence)
         if remember:
             conn.last_response = message
-        logger.debug("SIP2 %s -> %s", conn.peer, m.describe(message))
+        logger.debug("SIP2 %s -> %s", conn.peer, describe(message))
         await self._write(writer, data)
 
     async def _write(self, writer, data):

@@ -5,12 +5,13 @@ import subprocess
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from bci.protocols.sip2 import messages as m
+from bci.protocols.sip2.messages.codec import make
+from bci.protocols.sip2.messages.dates import format_date
 
 AMS = ZoneInfo("Europe/Amsterdam")
 # Wednesday 2 December 2026, 11:00 in Amsterdam: the test branches are open
 NOW = dt.datetime(2026, 12, 2, 11, 0, tzinfo=AMS)
-TD = m.format_date(NOW.replace(tzinfo=None))
+TD = format_date(NOW.replace(tzinfo=None))
 PASSWORD = "kiosk-secret-1"
 PIN = "1234"
 
@@ -65,7 +66,7 @@ def req(code, fields=(), **fixed):
         "25": {"transaction_date": TD},
         "01": {"card_retained": "N", "transaction_date": TD},
     }[code]  # fmt: skip
-    return m.make(code, {**defaults, **fixed}, fields)
+    return make(code, {**defaults, **fixed}, fields)
 
 
 def self_signed_cert(directory):

@@ -13,8 +13,9 @@ from bci.circulation.services import charge_fee, checkout_item
 from bci.patrons.errors import WrongPin
 from bci.patrons.models import Block
 from bci.protocols.models import Sip2Terminal
-from bci.protocols.sip2 import messages as m
 from bci.protocols.sip2.handler import Session, handle
+from bci.protocols.sip2.messages.codec import encode, make, parse
+from bci.protocols.sip2.messages.dates import format_date, parse_date
 from bci.protocols.sip2.terminals import set_terminal_enabled
 from bci.protocols.tests.sip2_world import NOW, PASSWORD, PIN, kiosk_world, req
 
@@ -33,7 +34,7 @@ def w(net):
 def run(msg, session, now=NOW):
     """Handle, then make sure the answer survives the wire."""
     reply = handle(msg, session, now=now)
-    return m.parse(m.encode(reply))
+    return parse(encode(reply))
 
 
 @pytest.fixture
@@ -73,7 +74,7 @@ def test_sc_status_before_and_after_login(w, session):
     assert after.get("AO") == "LIB-A" and after.get("AN") == "A-1"
     assert after.get("AM") == "Bibliotheek A"
     assert after["protocol_version"] == "2.00"
-    assert m.parse_date(after["date_time_sync"]) == NOW.replace(tzinfo=None)
+    assert parse_date(after["date_time_sync"]) == NOW.replace(tzinfo=None)
 
 
 def test_messages_before_login_are_refused(w):
@@ -99,7 +100,7 @@ def test_disabled_terminal_is_logged_out_at_next_message(w, session):
 
 
 def test_unknown_message_type_returns_none(w, session):
-    assert handle(m.make("96"), session) is None
+    assert handle(make("96"), session) is None
 
 
 def test_english_when_the_kiosk_asks_for_it(w, session):
@@ -202,7 +203,7 @@ def test_checkout_creates_a_loan(w, session):
     assert reply.code == "12" and reply["ok"] == "1" and reply["desensitize"] == "Y"
     loan = Loan.objects.get(item__barcode="ITEM-1")
     assert loan.patron == w.patron and loan.branch == w.net.a1
-    assert reply.get("AH") == m.format_date(loan.due_date)
+    assert reply.get("AH") == format_date(loan.due_date)
     assert reply.get("AJ") == "De avonden" and reply.get("CK") == "001"
     assert "Terug" in reply.get("AF") or loan.due_date.strftime("%d-%m-%Y") in reply.get("AF")
 
@@ -277,7 +278,7 @@ def test_renew_and_renew_all(w, session):
     reply = run(req("29", [("AA", w.card), ("AB", "ITEM-1"), ("AD", PIN)]), session, now=later)
     assert reply.code == "30" and reply["ok"] == "1" and reply["renewal_ok"] == "Y"
     loan = Loan.objects.get(item__barcode="ITEM-1")
-    assert loan.renewals == 1 and reply.get("AH") == m.format_date(loan.due_date)
+    assert loan.renewals == 1 and reply.get("AH") == format_date(loan.due_date)
     # someone waits for ITEM-2's title (no other free copy: ITEM-A2 lent out)
     checkout_item(item_barcode="ITEM-A2", card_barcode=w.other_card, branch=w.net.a2, now=NOW)
     from bci.patrons.tests.factories import make_patron

@@ -6,7 +6,24 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bci.protocols.sip2 import messages as m
+from bci.protocols.sip2.messages.codec import (
+    FormatError,
+    ParseError,
+    checksum,
+    encode,
+    make,
+    parse,
+    verify_checksum,
+)
+from bci.protocols.sip2.messages.dates import format_date, parse_date
+from bci.protocols.sip2.messages.fields import FIELD_NAMES, clean
+from bci.protocols.sip2.messages.redaction import redact
+from bci.protocols.sip2.messages.specs import (
+    REQUEST_CODES,
+    SPECS,
+    SUPPORTED_MESSAGES_ORDER,
+    supported_messages,
+)
 
 D = "20261128    143000"
 
@@ -61,23 +78,23 @@ FIXED = {
 
 
 def example_fields(code):
-    return [(fid, f"v-{fid}-é") for fid in m.SPECS[code].fields]
+    return [(fid, f"v-{fid}-é") for fid in SPECS[code].fields]
 
 
 def test_every_message_type_has_an_example():
-    assert set(FIXED) == set(m.SPECS)
+    assert set(FIXED) == set(SPECS)
     requests = {"93", "99", "97", "23", "63", "11", "09", "29", "65", "17", "35", "37",
                 "15", "19", "25", "01"}  # fmt: skip
-    assert requests <= set(m.REQUEST_CODES)
+    assert requests <= set(REQUEST_CODES)
 
 
 @pytest.mark.parametrize("code", sorted(FIXED))
 @pytest.mark.parametrize("error_detection", [False, True])
 def test_round_trip_every_message_type(code, error_detection):
-    msg = m.make(code, FIXED[code], example_fields(code))
-    data = m.encode(msg, error_detection=error_detection, sequence=7 if error_detection else None)
+    msg = make(code, FIXED[code], example_fields(code))
+    data = encode(msg, error_detection=error_detection, sequence=7 if error_detection else None)
     assert data.endswith(b"\r")
-    back = m.parse(data)
+    back = parse(data)
     assert back.code == code
     assert dict(back.fixed) == FIXED[code]
     assert back.fields == msg.fields
@@ -88,21 +105,21 @@ def test_round_trip_every_message_type(code, error_detection):
 def test_tolerates_crlf_lf_and_missing_terminator():
     base = b"9900802.00"
     for data in (base + b"\r", base + b"\r\n", base + b"\n", base, b"\n" + base + b"\r"):
-        assert m.parse(data).fixed["protocol_version"] == "2.00"
+        assert parse(data).fixed["protocol_version"] == "2.00"
 
 
 def test_login_fields_and_repeatable_fields():
-    msg = m.parse(b"9300CNkiosk1|COsecret|CPA-1|\r")
+    msg = parse(b"9300CNkiosk1|COsecret|CPA-1|\r")
     assert msg.get("CN") == "kiosk1" and msg.get("CO") == "secret" and msg.get("CP") == "A-1"
-    resp = m.parse(b"64" + b" " * 14 + b"005" + D.encode() + b"0000" * 6
-                   + b"AOx|AAp|AUitem1|AUitem2|AFone|AFtwo|")  # fmt: skip
+    resp = parse(b"64" + b" " * 14 + b"005" + D.encode() + b"0000" * 6
+                 + b"AOx|AAp|AUitem1|AUitem2|AFone|AFtwo|")  # fmt: skip
     assert resp.get_all("AU") == ["item1", "item2"]
     assert resp.get_all("AF") == ["one", "two"]
     assert resp.get("ZZ") is None
 
 
 def test_last_field_without_delimiter_and_empty_fields_tolerated():
-    msg = m.parse(b"17" + D.encode() + b"AOinst||ABbarcode")
+    msg = parse(b"17" + D.encode() + b"AOinst||ABbarcode")
     assert msg.get("AB") == "barcode"
 
 
@@ -121,8 +138,8 @@ REAL_WITH_CHECKSUM = [
 
 @pytest.mark.parametrize("data", REAL_WITH_CHECKSUM)
 def test_real_server_messages_verify_and_parse(data):
-    assert m.verify_checksum(data)
-    msg = m.parse(data + b"\r")
+    assert verify_checksum(data)
+    msg = parse(data + b"\r")
     assert msg.sequence == 1 and msg.checksummed
 
 
@@ -139,32 +156,32 @@ def test_real_server_messages_verify_and_parse(data):
     ],
 )
 def test_checksum_known_values(expected, prefix):
-    assert m.checksum(prefix) == expected
-    assert m.verify_checksum(prefix + expected.encode())
+    assert checksum(prefix) == expected
+    assert verify_checksum(prefix + expected.encode())
 
 
 def test_checksum_over_utf8_bytes_of_non_ascii_values():
-    msg = m.make("36", {"end_session": "Y", "transaction_date": D}, [("AF", "Tot ziens, Zoë")])
-    data = m.encode(msg, error_detection=True, sequence=3)
+    msg = make("36", {"end_session": "Y", "transaction_date": D}, [("AF", "Tot ziens, Zoë")])
+    data = encode(msg, error_detection=True, sequence=3)
     body = data[:-5]  # without checksum and CR
     assert data[-5:-1].decode() == f"{(-sum(body)) & 0xFFFF:04X}"
-    assert m.parse(data).get("AF") == "Tot ziens, Zoë"
+    assert parse(data).get("AF") == "Tot ziens, Zoë"
 
 
 def test_wrong_checksum_is_a_parse_error():
-    with pytest.raises(m.ParseError) as err:
-        m.parse(REAL_WITH_CHECKSUM[0][:-1] + b"D")
+    with pytest.raises(ParseError) as err:
+        parse(REAL_WITH_CHECKSUM[0][:-1] + b"D")
     assert err.value.kind == "checksum"
-    with pytest.raises(m.ParseError):
-        m.parse(b"9900802.00AY1AZXYZW")
-    with pytest.raises(m.ParseError):
-        m.parse(b"9900802.00AYxAZ1234")
+    with pytest.raises(ParseError):
+        parse(b"9900802.00AY1AZXYZW")
+    with pytest.raises(ParseError):
+        parse(b"9900802.00AYxAZ1234")
 
 
 def test_checksum_without_sequence_number():
-    msg = m.parse(b"96AZFEF6\r")
+    msg = parse(b"96AZFEF6\r")
     assert msg.code == "96" and msg.checksummed and msg.sequence is None
-    assert m.encode(m.make("96"), error_detection=True) == b"96AZFEF6\r"
+    assert encode(make("96"), error_detection=True) == b"96AZFEF6\r"
 
 
 # --- refusals with a reason ------------------------------------------------------------------
@@ -194,60 +211,60 @@ def test_checksum_without_sequence_number():
     ],
 )
 def test_bad_input_gives_parse_error_with_reason(data, kind):
-    with pytest.raises(m.ParseError) as err:
-        m.parse(data)
+    with pytest.raises(ParseError) as err:
+        parse(data)
     assert err.value.kind == kind
     assert err.value.reason
 
 
 def test_blank_due_dates_accepted_where_the_spec_allows():
-    msg = m.parse(b"09N" + D.encode() + b" " * 18 + b"ABitem|")
+    msg = parse(b"09N" + D.encode() + b" " * 18 + b"ABitem|")
     assert msg.fixed["return_date"] == " " * 18
-    with pytest.raises(m.ParseError):
-        m.parse(b"09N" + b" " * 18 + D.encode() + b"ABitem|")  # transaction date required
+    with pytest.raises(ParseError):
+        parse(b"09N" + b" " * 18 + D.encode() + b"ABitem|")  # transaction date required
 
 
 def test_control_characters_and_delimiters_are_sanitised_on_output():
-    msg = m.make("94", {"ok": "1"}, [("AF", "a|b\x00c\x1bd\x7fe\r\nf")])
+    msg = make("94", {"ok": "1"}, [("AF", "a|b\x00c\x1bd\x7fe\r\nf")])
     assert msg.get("AF") == "a/bcdef"
-    assert m.encode(msg) == b"941AFa/bcdef|\r"
-    assert len(m.clean("x" * 1000)) == 255
+    assert encode(msg) == b"941AFa/bcdef|\r"
+    assert len(clean("x" * 1000)) == 255
 
 
 def test_control_characters_dropped_from_received_values():
-    assert m.parse(b"17" + D.encode() + b"ABit\x01em|").get("AB") == "item"
+    assert parse(b"17" + D.encode() + b"ABit\x01em|").get("AB") == "item"
 
 
 def test_make_refuses_invalid_fixed_fields():
-    with pytest.raises(m.FormatError):
-        m.make("94", {"ok": "Y"})
-    with pytest.raises(m.FormatError):
-        m.make("94", {})
-    with pytest.raises(m.FormatError):
-        m.make("94", {"ok": "1", "extra": "x"})
+    with pytest.raises(FormatError):
+        make("94", {"ok": "Y"})
+    with pytest.raises(FormatError):
+        make("94", {})
+    with pytest.raises(FormatError):
+        make("94", {"ok": "1", "extra": "x"})
 
 
 def test_dates():
-    assert m.format_date(dt.datetime(2026, 11, 28, 9, 5, 7)) == "20261128    090507"
-    assert m.format_date(dt.date(2026, 12, 19)) == "20261219    235959"
-    assert m.format_date(None) == " " * 18
-    assert m.parse_date("20261128    090507") == dt.datetime(2026, 11, 28, 9, 5, 7)
-    assert m.parse_date("20261128   Z090507") == dt.datetime(2026, 11, 28, 9, 5, 7)
-    assert m.parse_date("20260230    090507") is None
-    assert m.parse_date("2026113    0090507") is None
+    assert format_date(dt.datetime(2026, 11, 28, 9, 5, 7)) == "20261128    090507"
+    assert format_date(dt.date(2026, 12, 19)) == "20261219    235959"
+    assert format_date(None) == " " * 18
+    assert parse_date("20261128    090507") == dt.datetime(2026, 11, 28, 9, 5, 7)
+    assert parse_date("20261128   Z090507") == dt.datetime(2026, 11, 28, 9, 5, 7)
+    assert parse_date("20260230    090507") is None
+    assert parse_date("2026113    0090507") is None
 
 
 def test_supported_messages_field():
-    assert m.supported_messages(m.SUPPORTED_MESSAGES_ORDER) == "Y" * 16
-    assert m.supported_messages(["23", "65"]) == "Y" + "N" * 14 + "Y"
+    assert supported_messages(SUPPORTED_MESSAGES_ORDER) == "Y" * 16
+    assert supported_messages(["23", "65"]) == "Y" + "N" * 14 + "Y"
 
 
 def test_redact_hides_passwords_and_login():
-    line = m.redact(b"9300CNkiosk1|COgeheim|CPA-1|\r")
+    line = redact(b"9300CNkiosk1|COgeheim|CPA-1|\r")
     assert "geheim" not in line and "kiosk1" not in line and "CPA-1" in line
-    line = m.redact(b"23005" + D.encode() + b"AOx|AA123|AC term-pw|AD1234|")
+    line = redact(b"23005" + D.encode() + b"AOx|AA123|AC term-pw|AD1234|")
     assert "1234|" not in line and "term-pw" not in line and "AA123" in line
-    assert m.redact(b"\xff\x00abc").startswith("\ufffd\\x00")
+    assert redact(b"\xff\x00abc").startswith("\ufffd\\x00")
 
 
 # --- fuzzing ---------------------------------------------------------------------------------
@@ -257,11 +274,11 @@ FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCh
 
 def _only_parse_error(data):
     try:
-        msg = m.parse(data)
-    except m.ParseError as exc:
+        msg = parse(data)
+    except ParseError as exc:
         assert exc.reason
         return None
-    assert msg.code in m.SPECS
+    assert msg.code in SPECS
     return msg
 
 
@@ -272,7 +289,7 @@ def test_fuzz_random_bytes_only_parse_error(data):
 
 
 @FUZZ
-@given(st.sampled_from(sorted(m.SPECS)), st.binary(max_size=300))
+@given(st.sampled_from(sorted(SPECS)), st.binary(max_size=300))
 def test_fuzz_valid_code_with_random_tail(code, tail):
     _only_parse_error(code.encode() + tail)
 
@@ -284,17 +301,17 @@ field_value = st.text(
 
 @st.composite
 def valid_messages(draw):
-    code = draw(st.sampled_from(sorted(m.SPECS)))
-    fids = draw(st.lists(st.sampled_from(sorted(set(m.FIELD_NAMES) - {"AY", "AZ"})), max_size=6))
+    code = draw(st.sampled_from(sorted(SPECS)))
+    fids = draw(st.lists(st.sampled_from(sorted(set(FIELD_NAMES) - {"AY", "AZ"})), max_size=6))
     fields = [(fid, draw(field_value)) for fid in fids]
-    return m.make(code, FIXED[code], fields)
+    return make(code, FIXED[code], fields)
 
 
 @FUZZ
 @given(valid_messages(), st.booleans(), st.integers(0, 9))
 def test_fuzz_round_trip(msg, ed, seq):
-    data = m.encode(msg, error_detection=ed, sequence=seq if ed else None)
-    back = m.parse(data)
+    data = encode(msg, error_detection=ed, sequence=seq if ed else None)
+    back = parse(data)
     assert back.code == msg.code and dict(back.fixed) == dict(msg.fixed)
     assert back.fields == msg.fields
 
@@ -302,7 +319,7 @@ def test_fuzz_round_trip(msg, ed, seq):
 @FUZZ
 @given(valid_messages(), st.booleans(), st.data())
 def test_fuzz_truncations_only_parse_error(msg, ed, data):
-    raw = m.encode(msg, error_detection=ed, sequence=1 if ed else None)
+    raw = encode(msg, error_detection=ed, sequence=1 if ed else None)
     cut = data.draw(st.integers(0, len(raw)))
     _only_parse_error(raw[:cut])
 
@@ -310,15 +327,15 @@ def test_fuzz_truncations_only_parse_error(msg, ed, data):
 @FUZZ
 @given(valid_messages(), st.data())
 def test_fuzz_corrupted_checksummed_message_is_refused(msg, data):
-    raw = bytearray(m.encode(msg, error_detection=True, sequence=4)[:-1])
+    raw = bytearray(encode(msg, error_detection=True, sequence=4)[:-1])
     i = data.draw(st.integers(0, len(raw) - 1))
     new = data.draw(st.integers(0, 255).filter(lambda b: b != raw[i]))
     raw[i] = new
     # Any single-byte change breaks the sum; the parser must refuse or, if the change
     # destroyed the trailer itself, still raise nothing but ParseError.
     try:
-        parsed = m.parse(bytes(raw))
-    except m.ParseError:
+        parsed = parse(bytes(raw))
+    except ParseError:
         return
     assert not parsed.checksummed
 
@@ -326,29 +343,29 @@ def test_fuzz_corrupted_checksummed_message_is_refused(msg, data):
 @FUZZ
 @given(valid_messages(), st.integers(256, 2000))
 def test_fuzz_oversized_fields_refused(msg, size):
-    raw = m.encode(msg)[:-1] + b"AF" + b"x" * size + b"|"
-    with pytest.raises(m.ParseError):
-        m.parse(raw, max_length=10_000)
+    raw = encode(msg)[:-1] + b"AF" + b"x" * size + b"|"
+    with pytest.raises(ParseError):
+        parse(raw, max_length=10_000)
 
 
 @FUZZ
 @given(st.text(alphabet="0123456789 ZAB", min_size=18, max_size=18))
 def test_fuzz_dates(value):
-    parsed = m.parse_date(value)
+    parsed = parse_date(value)
     data = b"17" + value.encode() + b"ABx|"
     if parsed is None:
-        with pytest.raises(m.ParseError):
-            m.parse(data)
+        with pytest.raises(ParseError):
+            parse(data)
     else:
-        assert m.parse(data).fixed["transaction_date"] == value
+        assert parse(data).fixed["transaction_date"] == value
 
 
 @FUZZ
 @given(valid_messages(), st.binary(min_size=1, max_size=4).filter(lambda b: b[0] >= 0x80))
 def test_fuzz_invalid_utf8(msg, junk):
-    raw = m.encode(msg)[:-1] + b"AF" + junk + b"\xff|"
-    with pytest.raises(m.ParseError) as err:
-        m.parse(raw)
+    raw = encode(msg)[:-1] + b"AF" + junk + b"\xff|"
+    with pytest.raises(ParseError) as err:
+        parse(raw)
     assert err.value.kind in ("encoding", "checksum")
 
 
@@ -371,7 +388,7 @@ def test_coverage_guided_fuzz_run_with_atheris():
 def test_ay_az_inside_the_last_value_is_not_a_trailer():
     """Found by atheris: "AY?AZ" in the last field's value looked like error detection."""
     data = b"11YN" + D.encode() + b" " * 18 + b"AOx|AA  AYwAZ\r Bi|"
-    msg = m.parse(data)
+    msg = parse(data)
     assert msg.get("AA") == "  AYwAZ Bi" and not msg.checksummed
-    assert m.parse(m.encode(msg)).fields == msg.fields
-    assert m.parse(m.encode(msg, error_detection=True, sequence=2)).fields == msg.fields
+    assert parse(encode(msg)).fields == msg.fields
+    assert parse(encode(msg, error_detection=True, sequence=2)).fields == msg.fields

@@ -10,8 +10,8 @@ import pytest
 
 from bci.circulation.models import Fee, Loan
 from bci.circulation.services import charge_fee
-from bci.protocols.sip2 import messages as m
 from bci.protocols.sip2.client import Sip2Client, client_tls_context
+from bci.protocols.sip2.messages.codec import encode, parse, verify_checksum
 from bci.protocols.sip2.server import Limits, Sip2Service, tls_context
 from bci.protocols.tests.sip2_world import PASSWORD, PIN, kiosk_world, req, self_signed_cert
 
@@ -76,12 +76,12 @@ def test_scripted_kiosk_session(w, server, checksums):
 
 def test_responses_carry_sequence_and_checksum_when_the_kiosk_uses_them(w, server):
     with kiosk(server) as client:
-        client.send_raw(m.encode(req("99"), error_detection=True, sequence=5))
+        client.send_raw(encode(req("99"), error_detection=True, sequence=5))
         raw = client.read_raw()
-        assert raw[-10:-5] == b"AY5AZ" and m.verify_checksum(raw[:-1])
-        client.send_raw(m.encode(req("99")))  # without: the answer has none either
+        assert raw[-10:-5] == b"AY5AZ" and verify_checksum(raw[:-1])
+        client.send_raw(encode(req("99")))  # without: the answer has none either
         raw = client.read_raw()
-        assert b"AY" not in raw[-12:] and m.parse(raw).code == "98"
+        assert b"AY" not in raw[-12:] and parse(raw).code == "98"
 
 
 def test_tls_kiosk_session(w, tmp_path):
@@ -94,7 +94,7 @@ def test_tls_kiosk_session(w, tmp_path):
             scripted_session(c, w)
         # a plain-text client gets nowhere and does not hurt the server
         with socket.create_connection(("127.0.0.1", service.port), timeout=5) as raw:
-            raw.sendall(m.encode(req("99")))
+            raw.sendall(encode(req("99")))
             try:
                 assert not raw.recv(100).startswith(b"98")
             except (ConnectionError, TimeoutError, OSError):
@@ -107,14 +107,14 @@ def test_tls_kiosk_session(w, tmp_path):
 
 def test_bad_checksum_gets_a_checksummed_resend_request_then_97_resends(w, server):
     with kiosk(server) as client:
-        good = m.encode(req("99"), error_detection=True, sequence=1)
+        good = encode(req("99"), error_detection=True, sequence=1)
         client.send_raw(good[:-6] + b"0000\r")  # wrong checksum
         assert client.read_raw() == b"96AZFEF6\r"
         client.send_raw(b"97\r")  # nothing sent yet worth resending: 96 again
         assert client.read_raw().startswith(b"96")
         first = client.send(req("99"))
         client.send_raw(b"97\r")
-        assert m.parse(client.read_raw()) == first
+        assert parse(client.read_raw()) == first
 
 
 def test_unknown_message_type_gets_a_refusal_not_a_hang_up(w, server):
@@ -126,14 +126,14 @@ def test_unknown_message_type_gets_a_refusal_not_a_hang_up(w, server):
 
 def test_crlf_and_lf_terminators(w, server):
     with kiosk(server) as client:
-        client.send_raw(m.encode(req("99"))[:-1] + b"\r\n")
-        assert m.parse(client.read_raw()).code == "98"
-        client.send_raw(m.encode(req("99"))[:-1] + b"\n")
-        assert m.parse(client.read_raw()).code == "98"
+        client.send_raw(encode(req("99"))[:-1] + b"\r\n")
+        assert parse(client.read_raw()).code == "98"
+        client.send_raw(encode(req("99"))[:-1] + b"\n")
+        assert parse(client.read_raw()).code == "98"
         # two messages in one packet
-        client.send_raw(m.encode(req("99")) + m.encode(req("99")))
-        assert m.parse(client.read_raw()).code == "98"
-        assert m.parse(client.read_raw()).code == "98"
+        client.send_raw(encode(req("99")) + encode(req("99")))
+        assert parse(client.read_raw()).code == "98"
+        assert parse(client.read_raw()).code == "98"
 
 
 def test_garbage_client_is_cut_off_and_others_are_served(w, server):
