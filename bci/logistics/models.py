@@ -354,6 +354,14 @@ class NationalShipment(models.Model):
         verbose_name = _("national IBL shipment")
         verbose_name_plural = _("national IBL shipments")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item"],
+                condition=Q(status__in=["requested", "sent", "arrived"]),
+                name="one_open_national_shipment_per_item",
+            ),
+            models.CheckConstraint(condition=Q(cost__gte=0), name="national_cost_not_negative"),
+        ]
 
     def __str__(self):
         return f"{self.outbound_barcode} {self.get_direction_display()} {self.partner_isil}"
