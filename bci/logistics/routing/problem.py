@@ -3,6 +3,8 @@
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 EARTH_RADIUS_KM = 6371.0088
 
 
@@ -81,6 +83,28 @@ class Problem:
         if self.matrix is not None and (a, b) in self.matrix:
             return self.matrix[(a, b)][1]
         return self.km(a, b) / self.speed_kmh * 60.0
+
+    def matrices(self):
+        """Road km and driving minutes between all places, depot first then the stops in
+        order, as two numpy arrays: the same figures as ``km``/``minutes``, computed in one
+        vectorised pass (a Python call per pair took half a second for 250 stops)."""
+        places = [self.depot, *self.stops]
+        lat = np.radians([p.lat for p in places])
+        lon = np.radians([p.lon for p in places])
+        dp = lat[None, :] - lat[:, None]
+        dl = lon[None, :] - lon[:, None]
+        a = np.sin(dp / 2) ** 2 + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin(dl / 2) ** 2
+        km = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a))) * self.detour_factor
+        minutes = km / self.speed_kmh * 60.0
+        if self.matrix:
+            index = {p.code: i for i, p in enumerate(places)}
+            for (a_code, b_code), (d_km, d_min) in self.matrix.items():
+                i, j = index.get(a_code), index.get(b_code)
+                if i is not None and j is not None and i != j:
+                    km[i, j], minutes[i, j] = d_km, d_min
+        np.fill_diagonal(km, 0.0)
+        np.fill_diagonal(minutes, 0.0)
+        return km, minutes
 
     def service_minutes(self, stop):
         return self.service_per_stop + self.service_per_crate * (stop.deliver + stop.collect)
