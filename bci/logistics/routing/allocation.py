@@ -8,7 +8,11 @@ Methods, side by side (all in euros, each summing to the period's actual cost):
   road distance from the depot to the organisation's branches;
 - ``shapley``: the Shapley value of the transport game (what each organisation adds to
   every coalition, averaged over all orders), exact up to ``EXACT_LIMIT`` organisations
-  and sampled beyond (seeded; the standard error is reported);
+  and sampled beyond: seeded random orders, each also taken reversed (antithetic pairs);
+  the standard error per organisation is reported, computed over the pairs. The days of
+  a sampled period can be spread over worker processes (``workers``): every day is
+  evaluated along the same orders and the days are added up in their own order, so the
+  figures do not depend on the number of workers;
 - ``fair_share``: the old split, equal per organisation or by population.
 
 Each organisation's stand-alone cost (serving only its branches) is shown with every
@@ -20,7 +24,10 @@ shares are scaled to the actual planned cost so that the bill adds up.
 import itertools
 import math
 import random
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from .estimate import CostEstimator
 
@@ -47,6 +54,7 @@ class Allocation:
     shares: dict  # method -> {org -> euros}
     shapley_error: dict = field(default_factory=dict)  # org -> standard error (sampled)
     shapley_exact: bool = True
+    shapley_orders: int = 0  # random orders evaluated (sampled); 0 when exact
 
     def over_standalone(self, method, tolerance=0.005):
         """Organisations that ``method`` charges more than serving them alone would cost."""
@@ -64,8 +72,12 @@ def _scale(raw, total):
     return {k: v / s * total for k, v in raw.items()}
 
 
-def allocate(days, *, population=None, samples=200, seed=0, progress=None):
-    """Allocate the cost of ``days`` (a list of Day) among the organisations they serve."""
+def allocate(days, *, population=None, samples=200, seed=0, progress=None, workers=1):
+    """Allocate the cost of ``days`` (a list of Day) among the organisations they serve.
+
+    ``samples`` orders (rounded up to a whole antithetic pair) when Shapley is sampled;
+    ``progress(done, total)`` is called per day evaluated; ``workers`` > 1 evaluates the
+    days in that many processes (same figures)."""
     orgs = sorted({o for d in days for o in d.owner.values()})
     total = sum(d.actual_cost for d in days)
     estimators = [CostEstimator(d.problem) for d in days]
@@ -91,7 +103,7 @@ def allocate(days, *, population=None, samples=200, seed=0, progress=None):
     if len(orgs) <= EXACT_LIMIT:
         shapley, error, exact = _shapley_exact(orgs, game), {}, True
     else:
-        shapley, error = _shapley_sampled(orgs, game, samples, seed, progress)
+        shapley, error = _shapley_sampled(orgs, days, members, samples, seed, progress, workers)
         exact = False
     if population:
         fair = _scale({o: float(population.get(o, 0)) for o in orgs}, total)
@@ -105,7 +117,14 @@ def allocate(days, *, population=None, samples=200, seed=0, progress=None):
         "fair_share": fair,
     }
     return Allocation(
-        orgs, total, volume, standalone, shares, {o: e * scale for o, e in error.items()}, exact
+        orgs,
+        total,
+        volume,
+        standalone,
+        shares,
+        {o: e * scale for o, e in error.items()},
+        exact,
+        0 if exact else 2 * math.ceil(samples / 2),
     )
 
 
@@ -126,27 +145,64 @@ def _shapley_exact(orgs, game):
     return value
 
 
-def _shapley_sampled(orgs, game, samples, seed, progress):
-    """Monte Carlo over random orders (each order also taken reversed: antithetic pairs
-    lower the variance). Returns the mean marginal cost and its standard error."""
+def sample_orders(orgs, samples, seed):
+    """Seeded random orders of ``orgs``, each followed by its reverse: ``samples`` rounded
+    up to whole pairs."""
     rng = random.Random(seed)
-    sums = {o: 0.0 for o in orgs}
-    squares = {o: 0.0 for o in orgs}
-    taken = 0
-    while taken < samples:
-        order = orgs[:]
+    orders = []
+    for _ in range(math.ceil(samples / 2)):
+        order = list(orgs)
         rng.shuffle(order)
-        for sequence in (order, order[::-1]):
-            coalition, before = [], 0.0
-            for o in sequence:
-                coalition.append(o)
-                after = game(coalition)
-                sums[o] += after - before
-                squares[o] += (after - before) ** 2
-                before = after
-            taken += 1
+        orders += [order, order[::-1]]
+    return orders
+
+
+def day_marginals(problem, members, orgs, orders):
+    """For one day: what each organisation adds to the cost of those before it, along
+    every order; an array orders x organisations."""
+    estimator = CostEstimator(problem)
+    column = {o: k for k, o in enumerate(orgs)}
+    out = np.zeros((len(orders), len(orgs)))
+    for row, order in enumerate(orders):
+        codes, before = [], 0.0
+        for o in order:
+            codes += members.get(o, ())
+            after = estimator.cost(codes) if members.get(o) else before
+            out[row, column[o]] = after - before
+            before = after
+    return out
+
+
+def _day_job(args):
+    return day_marginals(*args)
+
+
+def _shapley_sampled(orgs, days, members, samples, seed, progress, workers=1):
+    """Monte Carlo over random orders (each order also taken reversed: antithetic pairs
+    lower the variance). Returns the mean marginal cost and its standard error, the
+    latter over the pairs' means (the two orders of a pair are not independent)."""
+    orders = sample_orders(orgs, samples, seed)
+    jobs = [(d.problem, m, orgs, orders) for d, m in zip(days, members, strict=True)]
+    total = np.zeros((len(orders), len(orgs)))
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = pool.map(_day_job, jobs)
+            for done, marginals in enumerate(results, 1):
+                total += marginals
+                if progress:
+                    progress(done, len(jobs))
+    else:
+        for done, job in enumerate(jobs, 1):
+            total += _day_job(job)
             if progress:
-                progress(taken, samples)
-    mean = {o: sums[o] / taken for o in orgs}
-    error = {o: math.sqrt(max(0.0, squares[o] / taken - mean[o] ** 2) / taken) for o in orgs}
-    return mean, error
+                progress(done, len(jobs))
+    pairs = total.reshape(len(orders) // 2, 2, len(orgs)).mean(axis=1)
+    mean = pairs.mean(axis=0)
+    if len(pairs) > 1:
+        error = pairs.std(axis=0, ddof=1) / math.sqrt(len(pairs))
+    else:  # one pair says nothing about its own spread
+        error = np.full(len(orgs), math.nan)
+    return (
+        {o: float(mean[k]) for k, o in enumerate(orgs)},
+        {o: float(error[k]) for k, o in enumerate(orgs)},
+    )
