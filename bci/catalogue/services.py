@@ -89,7 +89,7 @@ def import_marc_file(
     from .errors import ImportOptionsInvalid, NotMarcFile
     from .marc.branches import ImportSetupError
     from .marc.holdings import ItemsSpecError
-    from .marc.importer import run_import
+    from .marc.importer.pipeline import run_import
     from .marc.reading import NotMarcError
 
     try:

@@ -554,8 +554,8 @@ def write_file(path, n, *, fmt="iso2709", **options):
 def prepared_batch(jobs, seed, options, presets):
     """Generate and prepare records for the import in one go (runs in a worker process):
     ``jobs`` is a list of (index, same_as). Returns import outcomes (see
-    ``marc.importer.prepare_batch``)."""
-    from .marc.importer import prepare_record
+    ``marc.importer.prepare.prepare_batch``)."""
+    from .marc.importer.prepare import prepare_record
 
     out = []
     for index, same_as in jobs:

@@ -135,11 +135,11 @@ def test_dry_run_keeps_nothing(net):
 
 
 def test_interrupted_import_resumes_after_the_last_committed_batch(net, monkeypatch):
-    from bci.catalogue.marc import importer
+    from bci.catalogue.marc.importer import pipeline
 
     path = write_tmp(uva_bytes(120))
     calls = {"n": 0}
-    real = importer.Importer._write
+    real = pipeline.Importer._write
 
     def crash_on_third_batch(self, name, batch):
         calls["n"] += 1
@@ -147,13 +147,13 @@ def test_interrupted_import_resumes_after_the_last_committed_batch(net, monkeypa
             raise KeyboardInterrupt
         return real(self, name, batch)
 
-    monkeypatch.setattr(importer.Importer, "_write", crash_on_third_batch)
+    monkeypatch.setattr(pipeline.Importer, "_write", crash_on_third_batch)
     with pytest.raises(KeyboardInterrupt):
         import_marc_file(paths=[path], library=net.lib_a, batch_size=50)
     run = ImportRun.objects.get()
     assert run.records_done == 100 and run.finished_at is None
     assert Record.objects.count() == 100
-    monkeypatch.setattr(importer.Importer, "_write", real)
+    monkeypatch.setattr(pipeline.Importer, "_write", real)
     report = import_marc_file(paths=[path], library=net.lib_a, batch_size=50)
     assert report.resumed_from == {str(path): 100}
     assert report.read == 20
