@@ -6,3 +6,6 @@ class LogisticsConfig(AppConfig):
     name = "bci.logistics"
     label = "logistics"
     verbose_name = _("Logistics")
+
+    def ready(self):
+        from .national import admin  # noqa: F401  (registers the national IBL admin)

@@ -8,11 +8,25 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from bci.accounts.permissions import LOGISTICS_SCAN, LOGISTICS_VIEW, can, restrict
 from bci.organisations.models import Node
 
 from ..models import NationalShipment
 from . import barcodes
 from .common import OPEN_STATUSES
+
+
+def visible_nodes(user):
+    """Locations whose shipments ``user`` may see: LOGISTICS_VIEW, or LOGISTICS_SCAN (desk
+    staff who send an envelope print its slip)."""
+    nodes = Node.objects.all()
+    return restrict(nodes, user, LOGISTICS_VIEW, via="") | restrict(
+        nodes, user, LOGISTICS_SCAN, via=""
+    )
+
+
+def may_see(user, shipment):
+    return can(user, LOGISTICS_VIEW, shipment) or can(user, LOGISTICS_SCAN, shipment)
 
 
 def open_shipments(nodes=None):

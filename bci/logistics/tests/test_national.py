@@ -395,3 +395,189 @@ def test_national_costs_per_organisation(net, hub, copy):
     assert queries.national_costs([net.lib_c], NOW.date(), NOW.date()) == []
     rows = queries.national_costs(net.net, NOW.date(), NOW.date() + dt.timedelta(days=60))
     assert [r["shipments"] for r in rows] == [2, 1, 1]
+
+
+# --- pages --------------------------------------------------------------------------------
+
+PAGES = "/logistics/national-ibl"
+
+
+@pytest.fixture
+def desk(client, net, make_staff):
+    client.force_login(make_staff("desk_staff", net.a1))
+    return client
+
+
+def test_the_slip_shows_both_barcodes_as_code128(desk, net, hub, copy):
+    shipment = send(net)
+    r = desk.get(f"{PAGES}/{shipment.outbound_barcode}/")
+    assert r.status_code == 200
+    html = r.content.decode()
+    svgs = re.findall(r"<svg .*?</svg>", html, flags=re.S)
+    assert [decode_code128(svg) for svg in svgs] == [
+        shipment.outbound_barcode,
+        shipment.return_barcode,
+    ]
+    assert PARTNER in html and "NAT-1" in html and "IBL-2026-77" in html
+    # the return barcode finds the same slip
+    assert desk.get(f"{PAGES}/{shipment.return_barcode}/").status_code == 200
+    assert desk.get(f"{PAGES}/IBLO999999990/").status_code == 404
+
+
+def test_desk_staff_send_from_the_page_and_land_on_the_slip(desk, net, hub, copy):
+    data = {"item": "NAT-1", "partner_isil": PARTNER, "partner_name": "", "at": "A-1"}
+    r = desk.post(f"{PAGES}/send/", data)
+    shipment = NationalShipment.objects.get()
+    assert r.status_code == 302 and r["Location"].endswith(f"/{shipment.outbound_barcode}/")
+    page = desk.get(f"{PAGES}/").content.decode()
+    assert shipment.outbound_barcode in page
+    r = desk.post(f"{PAGES}/send/", data)  # again: refused on the page, nothing changes
+    assert r.status_code == 400 and 'data-code="already_in_shipment"' in r.content.decode()
+    assert NationalShipment.objects.count() == 1
+
+
+def test_the_page_refuses_a_location_outside_the_scope(desk, net, hub):
+    make_item(make_record(), net.b1, barcode="NAT-B")
+    data = {"item": "NAT-B", "partner_isil": PARTNER, "at": "B-1"}
+    r = desk.post(f"{PAGES}/send/", data)
+    assert r.status_code == 400  # B-1 is not among the desk's locations
+    assert not NationalShipment.objects.exists()
+
+
+def test_scan_and_cancel_from_the_page(desk, net, hub):
+    shipment = request(net, pickup_location=net.a1)
+    r = desk.post(f"{PAGES}/scan/", {"barcode": shipment.outbound_barcode, "at": "A-1"})
+    assert r.status_code == 302
+    shipment.refresh_from_db()
+    assert shipment.status == S.ARRIVED
+    r = desk.post(f"{PAGES}/scan/", {"barcode": "IBLO000000000", "at": "A-1"})
+    assert r.status_code == 400 and "not_a_national_barcode" in r.content.decode()
+    other = request(net, pickup_location=net.a1)
+    r = desk.post(f"{PAGES}/{other.outbound_barcode}/cancel/", {"reason": "dubbel"})
+    assert r.status_code == 302
+    other.refresh_from_db()
+    assert other.status == S.CANCELLED
+
+
+def test_pages_are_scoped_by_the_shipments_location(client, net, hub, copy, make_staff):
+    shipment = send(net)
+    client.force_login(make_staff("desk_staff", net.b1))
+    assert client.get(f"{PAGES}/{shipment.outbound_barcode}/").status_code == 403
+    assert shipment.outbound_barcode not in client.get(f"{PAGES}/").content.decode()
+    r = client.post(f"{PAGES}/scan/", {"barcode": shipment.return_barcode, "at": "B-1"})
+    assert r.status_code == 403
+    client.force_login(make_staff("read_only", net.net))  # no logistics role at all
+    assert client.get(f"{PAGES}/").status_code == 403
+    client.force_login(make_staff("poi_staff", net.bisc))  # sees, may not scan
+    page = client.get(f"{PAGES}/?at=A-1").content.decode()
+    assert shipment.outbound_barcode in page and "/send/" not in page
+
+
+def test_the_list_stays_within_a_query_budget(desk, net, hub, django_assert_max_num_queries):
+    for n in range(15):
+        request(net, pickup_location=net.a1, title=f"Titel {n}")
+    with django_assert_max_num_queries(12):
+        r = desk.get(f"{PAGES}/")
+    assert r.content.decode().count("IBLO") >= 15
+
+
+# --- API ----------------------------------------------------------------------------------
+
+API = "/api/v1/logistics/national-ibl"
+
+
+def post(client, path, data):
+    return client.post(f"{API}{path}", data, content_type="application/json")
+
+
+@pytest.fixture
+def planner(client, net, make_staff):
+    client.force_login(make_staff("network_admin", net.net))
+    return client
+
+
+def test_api_round_trip(planner, net, hub, copy):
+    body = {"item": "NAT-1", "partner_isil": PARTNER, "at": "A-1", "reference": "R-9"}
+    r = post(planner, "/send", body)
+    assert r.status_code == 201, r.json()
+    out = r.json()
+    assert out["status"] == "sent" and out["item"] == "NAT-1" and out["cost"] == "2.70"
+    r = post(planner, "/scans", {"barcode": out["outbound_barcode"], "at": "IBL-HUB"})
+    assert r.status_code == 200 and r.json()["status"] == "sent"
+    listed = planner.get(f"{API}/shipments?at=A-1").json()
+    assert [s["outbound_barcode"] for s in listed] == [out["outbound_barcode"]]
+    r = post(planner, "/scans", {"barcode": out["return_barcode"], "at": "IBL-HUB"})
+    assert r.json()["status"] == "returned"
+    assert planner.get(f"{API}/shipments/{out['return_barcode']}").json()["id"] == out["id"]
+    assert planner.get(f"{API}/shipments").json() == []
+    r = post(planner, "/request", {"title": "X", "partner_isil": PARTNER, "pickup": "A-2"})
+    assert r.status_code == 201 and r.json()["direction"] == "in"
+    today = timezone_today()
+    r = planner.get(f"{API}/costs", {"node": "BISC", "first": today, "last": today})
+    assert r.status_code == 200
+    assert r.json() == [
+        {
+            "code": "LIB-A",
+            "name": "Bibliotheek A",
+            "outbound": 1,
+            "inbound": 1,
+            "shipments": 2,
+            "cost": "5.40",
+        }
+    ]
+
+
+def timezone_today():
+    from django.utils import timezone
+
+    return timezone.localdate().isoformat()
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "status", "code"),
+    [
+        ("/send", {"item": "NOPE", "partner_isil": PARTNER, "at": "A-1"}, 404, "item_not_found"),
+        ("/send", {"item": "NAT-1", "partner_isil": "0800", "at": "A-1"}, 400, "invalid_isil"),
+        ("/send", {"item": "NAT-1", "partner_isil": PARTNER, "at": "A-2"}, 400, "item_elsewhere"),
+        ("/send", {"item": "NAT-1", "partner_isil": PARTNER, "at": "NOWHERE"}, 404, "not_found"),
+        ("/send", {"item": "", "partner_isil": PARTNER, "at": "A-1"}, 422, None),
+        ("/request", {"title": "X", "partner_isil": "NL-", "pickup": "A-1"}, 400, "invalid_isil"),
+        ("/scans", {"barcode": "IBLR000000011", "at": "A-1"}, 400, "not_a_national_barcode"),
+        ("/scans", {"barcode": "NAT-1", "at": "IBL-HUB"}, 400, "not_a_national_barcode"),
+    ],
+)
+def test_api_refuses_bad_input(planner, net, hub, copy, path, data, status, code):
+    before = snapshot()
+    r = post(planner, path, data)
+    assert r.status_code == status, r.content
+    if code:
+        assert r.json()["code"] == code and r.json()["message"]
+    assert snapshot() == before
+
+
+def test_api_permissions(client, net, hub, copy, make_staff):
+    shipment = send(net)
+    client.force_login(make_staff("desk_staff", net.b1))
+    assert client.get(f"{API}/shipments/{shipment.outbound_barcode}").status_code == 403
+    r = post(client, "/scans", {"barcode": shipment.return_barcode, "at": "B-1"})
+    assert r.status_code == 403
+    r = post(client, "/send", {"item": "NAT-1", "partner_isil": PARTNER, "at": "A-1"})
+    assert r.status_code == 403
+    assert client.get(f"{API}/shipments").json() == []
+    client.force_login(make_staff("poi_staff", net.bisc))  # logistics.view, no scan
+    assert client.get(f"{API}/shipments/{shipment.outbound_barcode}").status_code == 200
+    r = post(client, "/scans", {"barcode": shipment.return_barcode, "at": "IBL-HUB"})
+    assert r.status_code == 403
+    client.logout()
+    assert client.get(f"{API}/shipments").status_code == 401
+    shipment.refresh_from_db()
+    assert shipment.status == S.SENT
+
+
+def test_admin_shows_shipments_read_only(client, net, hub, copy, make_staff):
+    shipment = send(net)
+    admin = make_staff(username="boss", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    r = client.get("/admin/logistics/nationalshipment/")
+    assert r.status_code == 200 and shipment.outbound_barcode in r.content.decode()
+    assert client.get("/admin/logistics/nationalshipment/add/").status_code == 403
