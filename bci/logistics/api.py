@@ -118,3 +118,4 @@ def get_transit(request, transit_id: int):
 
 
 router.add_router("", "bci.logistics.api_reports.router")  # GET /kpis (key figures)
+router.add_router("/national-ibl", "bci.logistics.national.api.router")
