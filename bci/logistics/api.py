@@ -1,4 +1,7 @@
-"""REST API under /api/v1/logistics/: scans from handheld scanners, crates, transits."""
+"""REST API under /api/v1/logistics/: scans from handheld scanners (crates, arrivals at
+the stops of today's route plan), crates, transits, stored route plans."""
+
+import datetime as dt
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -9,9 +12,17 @@ from bci.accounts.permissions import LOGISTICS_SCAN, LOGISTICS_VIEW, can, restri
 from bci.core.errors import InvalidInput, NotFound, PermissionDenied
 from bci.organisations.models import Node
 
-from . import crates, queries
+from . import crates, plans, queries
 from .models import Transit
-from .schemas import CrateOut, ErrorOut, ReceiptOut, ScanIn, TransitOut
+from .schemas import (
+    ArrivalOut,
+    CrateOut,
+    ErrorOut,
+    PlanOut,
+    ReceiptOut,
+    ScanIn,
+    TransitOut,
+)
 
 router = Router(tags=["logistics"], auth=STAFF_AUTH)
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -51,14 +62,100 @@ def transit_out(transit):
     }
 
 
+def arrival_out(stop, tolerance):
+    progress = plans.stop_progress(stop, tolerance=tolerance, now=stop.arrived_at)
+    return {
+        "at": stop.node.code,
+        "depot": stop.plan.depot.code,
+        "day": stop.plan.day,
+        "route": stop.route,
+        "seq": stop.seq,
+        "eta": stop.eta,
+        "arrived_at": stop.arrived_at,
+        "arrived_by": stop.arrived_by,
+        "status": progress.status,
+        "delay_minutes": progress.delay_minutes,
+    }
+
+
+def tally_out(tally):
+    return {
+        "reached": tally.reached,
+        "on_time": tally.on_time,
+        "late": tally.late,
+        "not_reached": tally.not_reached,
+        "on_time_percent": tally.on_time_share,
+    }
+
+
+def plan_out(route_plan, progress):
+    summary = route_plan.summary
+    by_route = {}
+    for p in progress.stops:
+        s = p.stop
+        by_route.setdefault(s.route, []).append(
+            {
+                "seq": s.seq,
+                "code": s.node.code,
+                "name": s.node.name,
+                "eta": s.eta,
+                "window_opens": s.window_opens,
+                "window_closes": s.window_closes,
+                "deliver": s.deliver,
+                "collect": s.collect,
+                "arrived_at": s.arrived_at,
+                "arrived_by": s.arrived_by,
+                "status": p.status,
+                "delay_minutes": p.delay_minutes,
+            }
+        )
+    routes = [
+        {
+            "number": r["number"],
+            "van": r["van"],
+            "start": r["start"],
+            "end": r["end"],
+            "km": r["km"],
+            "hours": r["hours"],
+            "cost": r["cost"],
+            "tally": tally_out(progress.routes.get(r["number"], plans.Tally())),
+            "stops": by_route.get(r["number"], []),
+        }
+        for r in summary.get("routes", [])
+    ]
+    return {
+        "depot": route_plan.depot.code,
+        "day": route_plan.day,
+        "planned_at": route_plan.created_at,
+        "planned_by": route_plan.created_by.get_username() if route_plan.created_by else None,
+        "method": route_plan.method,
+        "km": route_plan.km,
+        "hours": route_plan.hours,
+        "cost": float(route_plan.cost),
+        "crates": route_plan.crates,
+        "tolerance_minutes": progress.tolerance,
+        "unserved": summary.get("unserved", []),
+        "tally": tally_out(progress.total),
+        "routes": routes,
+    }
+
+
 @router.post(
     "/scans",
-    response={200: CrateOut | ReceiptOut, **ERRORS},
-    summary="A scan: pack an item, collect, unload, deliver or receive a crate",
+    response={200: CrateOut | ReceiptOut | ArrivalOut, **ERRORS},
+    summary="A scan: pack an item, collect, unload, deliver or receive a crate; arrive at "
+    "a stop of today's route plan",
+    description="Collecting or delivering a crate at a stop of today's plan also records "
+    "the van's arrival there (the first scan at a stop counts).",
 )
 def scan(request, payload: ScanIn):
     at = _node(request, payload.at, LOGISTICS_SCAN)
     by = request.user
+    if payload.action == "arrive":
+        stop = plans.record_arrival(at=at, by=by)
+        return Status(200, arrival_out(stop, plans.eta_tolerance(stop.plan.depot)))
+    if not payload.crate:
+        raise InvalidInput(_("This scan needs a crate barcode."))
     if payload.action == "pack":
         if not payload.item:
             raise InvalidInput(_("Packing needs an item barcode."))
@@ -78,6 +175,21 @@ def scan(request, payload: ScanIn):
         )
         return Status(200, vars(receipt))
     return Status(200, crate_out(crate))
+
+
+@router.get(
+    "/plans/{depot}/{day}",
+    response={200: PlanOut, **ERRORS},
+    summary="A depot's stored route plan for a day: routes, stops, ETAs and actual arrivals",
+)
+def get_plan(request, depot: str, day: dt.date):
+    node = _node(request, depot, LOGISTICS_VIEW)
+    if node.kind != Node.Kind.DEPOT:
+        raise NotFound(message=f"{depot} is not a depot.")
+    route_plan = plans.stored_plan(node, day)
+    if route_plan is None:
+        raise NotFound(message=f"No route plan is kept for {depot} on {day.isoformat()}.")
+    return Status(200, plan_out(route_plan, plans.plan_progress(route_plan)))
 
 
 @router.get("/crates/{barcode}", response={200: CrateOut, **ERRORS}, summary="A crate")

@@ -29,6 +29,7 @@ from .errors import (
     WrongCrate,
 )
 from .models import Crate, Transit
+from .plans import note_arrival
 from .routing.problem import haversine_km
 from .services import open_transit
 
@@ -184,6 +185,7 @@ def collect_crate(*, crate_barcode, at, by=None, now=None):
         )
     crate.status, crate.location, crate.updated_at = Crate.Status.ON_VAN, None, now
     crate.save()
+    note_arrival(at=at, by=by, now=now)  # the van got to this stop of today's plan
     return crate
 
 
@@ -230,6 +232,7 @@ def deliver_crate(*, crate_barcode, at, by=None, now=None):
         _move(transit, Transit.Status.DELIVERED, by=by, now=now, where=at, crate=crate)
     crate.status, crate.location, crate.updated_at = Crate.Status.DELIVERED, at, now
     crate.save()
+    note_arrival(at=at, by=by, now=now)  # the van got to this stop of today's plan
     return crate
 
 

@@ -1,5 +1,7 @@
 """What a plan looks like on paper: an SVG map of the day's routes, a printable driver sheet
-per van, and a JSON record of the plan kept next to them (``plan.json``)."""
+per van, and a JSON record of the plan (``plan_summary``). The plan itself is kept in the
+database (``plans.store_plan``: the summary, the map and a row per stop); ``bci
+plan-routes`` also writes these files (``write_plan_files``) for printing and sharing."""
 
 import json
 import math
@@ -117,8 +119,8 @@ def route_rows(problem, route, names):
 
 
 def plan_summary(problem, plan, *, baseline=None, check=None, day_input=None):
-    """A JSON-able record of the plan: what the command prints, the page shows and the
-    plan.json file keeps."""
+    """A JSON-able record of the plan: what the command prints, ``RoutePlan.summary`` keeps
+    (the page shows it) and plan.json holds."""
     names = {c: n.name for c, n in (day_input.nodes.items() if day_input else [])}
     vans = {v.name: v for v in problem.vans}
     routes = []
@@ -203,10 +205,3 @@ def write_plan_files(out, problem, plan, summary):
         written.append(path)
     return written
 
-
-def read_plan(depot_code, day):
-    path = plans_dir(depot_code, day) / "plan.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None

@@ -7,7 +7,6 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-Barcode = Field(..., min_length=1, max_length=32, pattern=r"^[A-Za-z0-9._-]+$")
 NodeCode = Field(..., min_length=1, max_length=64, description="Code of the scanning location")
 
 
@@ -17,8 +16,14 @@ class ErrorOut(Schema):
 
 
 class ScanIn(Schema):
-    action: Literal["pack", "collect", "unload", "deliver", "receive"]
-    crate: str = Barcode
+    action: Literal["pack", "collect", "unload", "deliver", "receive", "arrive"]
+    crate: str | None = Field(
+        None,
+        min_length=1,
+        max_length=32,
+        pattern=r"^[A-Za-z0-9._-]+$",
+        description="the crate scanned (every action but arrive)",
+    )
     at: str = NodeCode
     item: str | None = Field(None, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9._-]+$")
     items: list[str] | None = Field(
@@ -62,3 +67,71 @@ class TransitOut(Schema):
     crate: str | None
     created_at: dt.datetime
     history: list[StepOut]
+
+
+class ArrivalOut(Schema):
+    """arrive: the stop of today's plan the van reached (the first scan there counts)."""
+
+    at: str
+    depot: str
+    day: dt.date
+    route: int
+    seq: int
+    eta: dt.datetime
+    arrived_at: dt.datetime
+    arrived_by: str
+    status: str
+    delay_minutes: int
+
+
+class PlanStopOut(Schema):
+    seq: int
+    code: str
+    name: str
+    eta: dt.datetime
+    window_opens: dt.datetime
+    window_closes: dt.datetime
+    deliver: int
+    collect: int
+    arrived_at: dt.datetime | None
+    arrived_by: str
+    status: Literal["on_time", "late", "not_reached"]
+    delay_minutes: int | None = Field(
+        None, description="arrival minus ETA in started minutes (negative: early)"
+    )
+
+
+class TallyOut(Schema):
+    reached: int
+    on_time: int
+    late: int
+    not_reached: int
+    on_time_percent: int | None
+
+
+class PlanRouteOut(Schema):
+    number: int
+    van: str
+    start: str
+    end: str
+    km: float
+    hours: float
+    cost: float
+    tally: TallyOut
+    stops: list[PlanStopOut]
+
+
+class PlanOut(Schema):
+    depot: str
+    day: dt.date
+    planned_at: dt.datetime
+    planned_by: str | None
+    method: str
+    km: float
+    hours: float
+    cost: float
+    crates: int
+    tolerance_minutes: float
+    unserved: list[str]
+    tally: TallyOut
+    routes: list[PlanRouteOut]

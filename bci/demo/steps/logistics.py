@@ -1,9 +1,10 @@
-"""Demo: a route plan per depot for the next working day, from the demo's transits."""
+"""Demo: a route plan per depot for the next working day, from the demo's transits, kept in
+the database (the planner's pages and the API read it there)."""
 
 from django.utils import timezone
 
 from bci.logistics.planning import next_working_day, plan_day
-from bci.logistics.render import plans_dir, write_plan_files
+from bci.logistics.plans import PlanInProgress, store_plan
 from bci.organisations.models import Node
 
 TIME_LIMIT = 0.5  # seconds a depot: enough for the demo network (at most ~40 stops)
@@ -15,9 +16,12 @@ def run(*, console, now):
     parts = []
     for depot in Node.objects.filter(kind=Node.Kind.DEPOT, is_active=True).order_by("code"):
         result = plan_day(depot, day, time_limit=TIME_LIMIT)
-        write_plan_files(
-            plans_dir(depot.code, day), result.input.problem, result.plan, result.summary
-        )
         s = result.summary
+        try:
+            store_plan(result, by="bci demo", now=now)
+        except PlanInProgress:
+            # Drivers already scanned at its stops: the demo keeps the plan they drive.
+            parts.append(f"{depot.code}: plan kept (drivers have scanned)")
+            continue
         parts.append(f"{depot.code}: {s['stops']} stops, {s['vans']} vans, {s['km']} km")
     return f"{day.isoformat()}: " + "; ".join(parts) if parts else "no depots"

@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from bci.circulation.tests.factories import make_item, make_record
+from bci.logistics.models import RoutePlan
 from bci.logistics.planning import (
     PlanningInputError,
     build_day,
@@ -15,6 +16,7 @@ from bci.logistics.planning import (
     plan_day,
     read_matrix,
 )
+from bci.logistics.plans import record_arrival
 from bci.logistics.services import create_transit, dispatch_transit
 from bci.organisations.models import Closure, NodeSetting
 from bci.organisations.tests.factories import NodeFactory, add_hours
@@ -208,6 +210,27 @@ def test_plan_routes_command_prints_and_writes(net, tmp_path, capsys):
     assert "<polyline" in (out / "map.svg").read_text()
     sheet = (out / "van-1.html").read_text()
     assert "A-2" in sheet and "BISC-DEPOT" in sheet
+    kept = RoutePlan.objects.get(depot=net.depot, day=WEDNESDAY)  # and kept in the database
+    assert kept.stops.filter(node=net.a2).exists() and kept.summary["depot"] == "BISC-DEPOT"
+
+
+def test_plan_routes_command_will_not_replace_a_plan_drivers_are_driving(net, tmp_path):
+    call_command(
+        "plan_routes",
+        depot="BISC-DEPOT",
+        date="2026-12-02",
+        time_limit=0.3,
+        out=str(tmp_path / "a"),
+    )
+    stop = RoutePlan.objects.get().stops.get(node=net.a1)
+    record_arrival(at=net.a1, now=stop.eta)
+    out = tmp_path / "b"
+    with pytest.raises(CommandError, match="BISC-DEPOT"):
+        call_command(
+            "plan_routes", depot="BISC-DEPOT", date="2026-12-02", time_limit=0.3, out=str(out)
+        )
+    assert not out.exists()  # refused before writing anything
+    assert RoutePlan.objects.get().stops.get(node=net.a1).arrived_at == stop.eta
 
 
 @pytest.mark.parametrize(
@@ -227,3 +250,4 @@ def test_plan_routes_command_refuses_bad_input(net, tmp_path, options, needle):
     with pytest.raises(CommandError, match=needle):
         call_command("plan_routes", out=str(tmp_path), **options)
     assert not any(tmp_path.iterdir())
+    assert not RoutePlan.objects.exists()

@@ -1,8 +1,10 @@
 """Planner pages: who may see and plan, the day view, planning from the page."""
 
+import datetime as dt
+
 import pytest
 
-from bci.logistics import render
+from bci.logistics.models import RoutePlan
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +31,7 @@ def test_day_view_shows_stops_map_and_a_plan_button(planner, net):
     assert "Stops en wachtende kratten" in html and "Routes plannen" in html  # Dutch UI
 
 
-def test_planning_from_the_page_keeps_the_plan_and_its_sheets(planner, net, monkeypatch):
+def test_planning_from_the_page_keeps_the_plan_and_its_sheets(planner, net, monkeypatch, tmp_path):
     monkeypatch.setattr("bci.logistics.views.PAGE_TIME_LIMIT", 0.2)
     answer = planner.post(f"/logistics/{net.depot.code}/{DAY}/plan/")
     assert answer.status_code == 302
@@ -38,14 +40,16 @@ def test_planning_from_the_page_keeps_the_plan_and_its_sheets(planner, net, monk
     sheet = planner.get(f"/logistics/{net.depot.code}/{DAY}/van-1/")
     assert sheet.status_code == 200 and b"A-1" in sheet.content
     assert planner.get(f"/logistics/{net.depot.code}/{DAY}/van-9/").status_code == 404
-    assert render.read_plan(net.depot.code, __import__("datetime").date(2026, 12, 2))
+    kept = RoutePlan.objects.get(depot=net.depot, day=dt.date(2026, 12, 2))
+    assert kept.stops.count() == 3 and kept.created_by is not None
+    assert not any(tmp_path.iterdir())  # the page keeps the plan in the database, no files
 
 
 def test_planning_needs_the_plan_permission(client, net, make_staff):
     client.force_login(make_staff("poi_staff", net.bisc))  # may view, not plan
     assert client.get(f"/logistics/{net.depot.code}/{DAY}/").status_code == 200
     assert client.post(f"/logistics/{net.depot.code}/{DAY}/plan/").status_code == 403
-    assert render.read_plan(net.depot.code, __import__("datetime").date(2026, 12, 2)) is None
+    assert not RoutePlan.objects.exists()
 
 
 def test_staff_of_another_poi_and_anonymous_users_are_kept_out(client, net, make_staff):
@@ -70,6 +74,23 @@ def test_a_bad_setting_is_shown_not_crashed(planner, net):
     page = planner.get(f"/logistics/{net.depot.code}/{DAY}/")
     assert page.status_code == 200 and b"vans" in page.content
     assert planner.post(f"/logistics/{net.depot.code}/{DAY}/plan/").status_code == 400
+
+
+def test_planning_again_after_a_drivers_scan_is_refused_on_the_page(planner, net, monkeypatch):
+    from bci.logistics.plans import record_arrival
+
+    monkeypatch.setattr("bci.logistics.views.PAGE_TIME_LIMIT", 0.2)
+    planner.post(f"/logistics/{net.depot.code}/{DAY}/plan/")
+    kept = RoutePlan.objects.get()
+    stop = kept.stops.get(node=net.a1)
+    record_arrival(at=net.a1, now=stop.eta)
+    answer = planner.post(f"/logistics/{net.depot.code}/{DAY}/plan/")
+    assert answer.status_code == 409
+    html = answer.content.decode()
+    alert = html[html.index('role="alert"') :]
+    assert "BISC-DEPOT" in alert[: alert.index("</p>")]
+    assert 'id="plan"' in html  # the kept plan is still shown
+    assert RoutePlan.objects.get().pk == kept.pk and kept.stops.count() == 3
 
 
 def test_depot_list_links_the_next_working_day(planner, net):

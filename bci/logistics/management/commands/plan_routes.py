@@ -1,4 +1,6 @@
-"""bci plan-routes --depot CODE --date YYYY-MM-DD: the day's van routes of a POI depot."""
+"""bci plan-routes --depot CODE --date YYYY-MM-DD: the day's van routes of a POI depot,
+kept in the database (the plan pages and the API read it there) and written as driver
+sheets, a map and plan.json."""
 
 import datetime as dt
 
@@ -6,13 +8,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from bci.core.errors import DomainError
 from bci.logistics.planning import find_depot, plan_day, read_matrix
+from bci.logistics.plans import store_plan
 from bci.logistics.render import plans_dir, write_plan_files
 
 
 class Command(BaseCommand):
     help = (
         "Plan a depot's van routes for a day: routes with ETAs and crates, totals, the "
-        "fixed-route baseline, the independent check; writes driver sheets and a map."
+        "fixed-route baseline, the independent check; keeps the plan (replacing one no driver "
+        "has scanned yet) and writes driver sheets and a map."
     )
 
     def add_arguments(self, parser):
@@ -36,6 +40,10 @@ class Command(BaseCommand):
             result = plan_day(
                 depot, day, time_limit=options["time_limit"], matrix=matrix, seed=options["seed"]
             )
+        except DomainError as exc:
+            raise CommandError(str(exc)) from None
+        try:
+            stored = store_plan(result, by="bci plan-routes")
         except DomainError as exc:
             raise CommandError(str(exc)) from None
         out = options["out"] or plans_dir(depot.code, day)
@@ -88,4 +96,5 @@ class Command(BaseCommand):
         else:
             w("Check: every route holds (capacity, windows, shifts; every stop served or listed)")
         written = write_plan_files(out, result.input.problem, result.plan, s)
+        w(f"Kept: the plan of {depot.code} for {day.isoformat()} ({stored.stops.count()} stops)")
         w(f"Written: {len(written) - 2} driver sheets, map and plan in {out}")
