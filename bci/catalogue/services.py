@@ -90,7 +90,7 @@ def import_marc_file(
     from .marc.branches import ImportSetupError
     from .marc.holdings import ItemsSpecError
     from .marc.importer.pipeline import run_import
-    from .marc.reading import NotMarcError
+    from .marc.reading.records import NotMarcError
 
     try:
         return run_import(

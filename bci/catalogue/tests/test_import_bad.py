@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from bci.catalogue.errors import NotMarcFile
-from bci.catalogue.marc.reading import read_records
+from bci.catalogue.marc.reading.files import read_records
 from bci.catalogue.models import ImportRun, Item, Record
 from bci.catalogue.services import import_marc_file
 

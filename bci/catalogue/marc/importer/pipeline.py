@@ -25,7 +25,8 @@ from ...models import ImportRun
 from .. import bulk
 from ..branches import BranchResolver, ImportSetupError, sha256_of
 from ..holdings import parse_items_spec
-from ..reading import NotMarcError, open_records, sniff_path
+from ..reading.files import open_records, sniff_path
+from ..reading.records import NotMarcError
 from ..report import ImportReport
 from .matching import find_known, plan_batch
 from .prepare import prepare_batch

@@ -11,7 +11,7 @@ from pymarc import Leader
 
 from ..extract import extract
 from ..holdings import holdings
-from ..reading import _parse_iso
+from ..reading.iso2709 import parse_iso
 
 
 @dataclass
@@ -66,7 +66,7 @@ def prepare_batch(raws, presets):
     out = []
     for raw in raws:
         if raw.data:
-            raw = _parse_iso(raw.number, raw.offset, raw.data)
+            raw = parse_iso(raw.number, raw.offset, raw.data)
         if raw.error:
             out.append(("rejected", raw.number, raw.offset, raw.error))
             continue
