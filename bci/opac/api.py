@@ -20,7 +20,9 @@ from bci.catalogue.search import FACETS
 from bci.circulation import queries as circulation_queries
 from bci.core.errors import DomainError, InvalidInput
 
-from . import queries
+from .queries.copies import availability_for, public_items
+from .queries.labels import STATUS_LABELS, facet_labels
+from .queries.records import live_records, record_slug, resolve_record
 from .schemas import ErrorOut, ItemOut, RecordDetail, RecordPage, RecordQuery
 
 router = Router(tags=["catalogue"])
@@ -40,7 +42,7 @@ class SearchUnavailable(DomainError):
 
 def _opac_url(record):
     with translation.override(settings.LANGUAGE_CODE):
-        return reverse("opac:record", args=[record.pk, queries.record_slug(record)])
+        return reverse("opac:record", args=[record.pk, record_slug(record)])
 
 
 def _identifiers(record_ids):
@@ -82,7 +84,7 @@ def _item(item, due_date=None):
         "barcode": item.barcode,
         "record_id": item.record_id,
         "status": item.status,
-        "status_label": str(queries.STATUS_LABELS.get(item.status, item.status)),
+        "status_label": str(STATUS_LABELS.get(item.status, item.status)),
         "due_date": due_date,
         "library": _place(item.owner),
         "home_branch": _place(item.home_branch),
@@ -123,11 +125,11 @@ def list_records(request, params: Query[RecordQuery]):
         ) from exc
     except OSError as exc:
         raise SearchUnavailable() from exc
-    records = queries.live_records([h.record_id for h in result.hits])
+    records = live_records([h.record_id for h in result.hits])
     ids = [r.pk for r in records]
-    availability = queries.availability_for(ids)
+    availability = availability_for(ids)
     identifiers = _identifiers(ids)
-    labels = queries.facet_labels(result.facets, filters)
+    labels = facet_labels(result.facets, filters)
     return {
         "total": result.total,
         "page": params.page,
@@ -158,7 +160,7 @@ def get_record(request, record_id: int):
     """The record's fields, the whole MARC record (MARC-in-JSON) and every copy the public
     sees with its live status. A record merged into another answers 301 to the survivor;
     a removed record 410."""
-    record, survivor = queries.resolve_record(record_id)
+    record, survivor = resolve_record(record_id)
     if record is None:
         raise RecordNotFound(record_id=record_id)
     if survivor is not None:
@@ -167,10 +169,10 @@ def get_record(request, record_id: int):
         )
     if record.is_deleted:
         raise RecordDeleted(record_id=record_id)
-    items = list(queries.public_items([record.pk]))
+    items = list(public_items([record.pk]))
     dues = circulation_queries.due_dates([i.pk for i in items if i.status == Item.Status.ON_LOAN])
     identifiers = _identifiers([record.pk])[record.pk]
-    availability = queries.availability_for([record.pk])[record.pk]
+    availability = availability_for([record.pk])[record.pk]
     return {
         **_fields(record, identifiers),
         "availability": availability.as_dict(),

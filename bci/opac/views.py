@@ -1,6 +1,6 @@
 """Public catalogue pages: home, search results with facets, record page.
 
-Thin: parsing in params.py, reads in queries.py, search in bci.catalogue.search.
+Thin: parsing in params.py, reads in queries/, search in bci.catalogue.search.
 A request from htmx gets the results partial, any other request the whole page.
 """
 
@@ -21,8 +21,11 @@ from bci.catalogue.fields import names
 from bci.catalogue.models import Identifier
 from bci.core.errors import DomainError
 
-from . import queries
 from .params import MAX_PAGE, PER_PAGE, SORTS, SearchParams, parse_params
+from .queries.copies import availability_for, copies_of
+from .queries.labels import FACET_TITLES, facet_labels, language_name
+from .queries.linked_data import json_ld, schema_org
+from .queries.records import live_records, record_slug, resolve_record
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +33,7 @@ FACETS_SHOWN = 8  # values shown per facet before "more"
 
 
 def record_url(record):
-    return reverse("opac:record", args=[record.pk, queries.record_slug(record)])
+    return reverse("opac:record", args=[record.pk, record_slug(record)])
 
 
 def _wants_partial(request):
@@ -49,7 +52,7 @@ def _dom_id(name, value):
 
 def _facet_groups(params, facets, labels):
     groups = []
-    for name, title in queries.FACET_TITLES.items():
+    for name, title in FACET_TITLES.items():
         pairs = list(facets.get(name, ()))
         selected = list(params.filters.get(name, ()))
         seen = {value for value, _count in pairs}
@@ -136,16 +139,16 @@ def search_context(params):
     total = result.total if result else 0
     hits = result.hits if result else []
     facets = result.facets if result else {}
-    records = queries.live_records([h.record_id for h in hits])
-    availability = queries.availability_for([r.pk for r in records])
-    labels = queries.facet_labels(facets, params.filters)
+    records = live_records([h.record_id for h in hits])
+    availability = availability_for([r.pk for r in records])
+    labels = facet_labels(facets, params.filters)
     last = min(max(math.ceil(total / PER_PAGE), 1), MAX_PAGE)
     results = [
         {"record": r, "url": record_url(r), "availability": availability[r.pk]} for r in records
     ]
     selected = [
         {
-            "facet": queries.FACET_TITLES[name],
+            "facet": FACET_TITLES[name],
             "label": labels.get(name, {}).get(value, value),
             "url": "?" + params.toggled(name, value),
         }
@@ -188,17 +191,17 @@ def search_results(request):
 
 
 def record_detail(request, pk, slug=None):
-    record, survivor = queries.resolve_record(pk)
+    record, survivor = resolve_record(pk)
     if record is None:
         raise Http404(_("No such record."))
     if survivor is not None:
         return HttpResponsePermanentRedirect(record_url(survivor))
     if record.is_deleted:
         return render(request, "opac/gone.html", {"record": record}, status=410)
-    if slug != queries.record_slug(record):
+    if slug != record_slug(record):
         return HttpResponsePermanentRedirect(record_url(record))
     identifiers = list(record.identifiers.order_by("scheme", "value"))
-    libraries = queries.copies_of(record)
+    libraries = copies_of(record)
     url = request.build_absolute_uri(record_url(record))
     isbns = [i.value for i in identifiers if i.scheme == Identifier.Scheme.ISBN]
     total = sum(lib.total for lib in libraries)
@@ -210,11 +213,9 @@ def record_detail(request, pk, slug=None):
         "libraries": libraries,
         "total": total,
         "available": available,
-        "language": queries.language_name(record.language),
+        "language": language_name(record.language),
         "marc": _marc_rows(record.marc),
-        "json_ld": queries.json_ld(
-            queries.schema_org(record, url=url, isbns=isbns, libraries=libraries)
-        ),
+        "json_ld": json_ld(schema_org(record, url=url, isbns=isbns, libraries=libraries)),
         "authors": _links("author", names(record.authors) or [record.main_author]),
         "subjects": _links("subject", names(record.subjects)),
     }

@@ -2,21 +2,21 @@
 
 from django import template
 
-from bci.opac import queries
+from bci.opac.queries.labels import AUDIENCE_LABELS, MATERIAL_LABELS, SCHEME_LABELS
 
 register = template.Library()
 
 
 @register.filter
 def material_label(code):
-    return queries.MATERIAL_LABELS.get(code, code)
+    return MATERIAL_LABELS.get(code, code)
 
 
 @register.filter
 def audience_label(code):
-    return queries.AUDIENCE_LABELS.get(code, code)
+    return AUDIENCE_LABELS.get(code, code)
 
 
 @register.filter
 def scheme_label(code):
-    return queries.SCHEME_LABELS.get(code, code)
+    return SCHEME_LABELS.get(code, code)

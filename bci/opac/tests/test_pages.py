@@ -10,7 +10,8 @@ from django.utils import timezone
 from bci.catalogue.search import index_pending
 from bci.catalogue.services import change_item_status
 from bci.circulation import queries as circulation_queries
-from bci.opac import queries
+from bci.opac.queries.copies import availability_for
+from bci.opac.queries.records import record_slug
 
 from .builders import index_all, make_item, make_record
 
@@ -154,7 +155,7 @@ def test_results_page_query_budget(cat, net, client, django_assert_max_num_queri
 def test_availability_for_a_page_of_records_is_one_query(cat, django_assert_num_queries):
     ids = [cat.jip.pk, cat.avonden.pk, cat.hobbit.pk, cat.pluk.pk]
     with django_assert_num_queries(1):
-        summary = queries.availability_for(ids)
+        summary = availability_for(ids)
     assert (summary[cat.jip.pk].available, summary[cat.jip.pk].total) == (3, 5)
     assert summary[cat.jip.pk].available_at == ["A Centrum", "A Noord"]
     assert (summary[cat.avonden.pk].available, summary[cat.avonden.pk].total) == (0, 1)
@@ -163,7 +164,7 @@ def test_availability_for_a_page_of_records_is_one_query(cat, django_assert_num_
 
 def test_a_floating_copy_is_available_where_it_stands(cat, net):
     item = make_item(cat.avonden, net.b1, current_location=net.c1)
-    assert queries.availability_for([cat.avonden.pk])[cat.avonden.pk].available_at == ["C Centrum"]
+    assert availability_for([cat.avonden.pk])[cat.avonden.pk].available_at == ["C Centrum"]
     assert item.status == "available"
 
 
@@ -177,7 +178,7 @@ def test_dutch_is_the_default_language(cat, client):
 
 
 def record_url(record):
-    return f"/en/records/{record.pk}/{queries.record_slug(record)}/"
+    return f"/en/records/{record.pk}/{record_slug(record)}/"
 
 
 def test_record_page_shows_fields_identifiers_and_copies_per_library_and_branch(cat, client):
