@@ -581,3 +581,75 @@ def test_admin_shows_shipments_read_only(client, net, hub, copy, make_staff):
     r = client.get("/admin/logistics/nationalshipment/")
     assert r.status_code == 200 and shipment.outbound_barcode in r.content.decode()
     assert client.get("/admin/logistics/nationalshipment/add/").status_code == 403
+
+
+# --- races (PostgreSQL) -------------------------------------------------------------------
+
+
+def _race(calls):
+    import threading
+
+    from django.db import connection
+
+    barrier, results = threading.Barrier(len(calls)), {}
+
+    def run(name, fn):
+        try:
+            barrier.wait()
+            results[name] = ("ok", fn())
+        except DomainError as exc:
+            results[name] = ("refused", exc.code)
+        except Exception as exc:  # noqa: BLE001 - reported to the test
+            results[name] = ("error", repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(n, fn)) for n, fn in calls.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("round_", range(3))
+def test_two_desks_sending_one_item_at_once_make_one_shipment(round_):
+    from bci.organisations.tests.factories import small_network
+
+    net = small_network()
+    NodeFactory(kind="hub", code="IBL-HUB", parent=net.net)
+    make_item(make_record(), net.a1, barcode="NAT-RACE")
+    results = _race(
+        {
+            name: (lambda name=name: send(net, barcode="NAT-RACE", reference=name).pk)
+            for name in ("one", "two")
+        }
+    )
+    outcomes = sorted(r[0] for r in results.values())
+    assert outcomes == ["ok", "refused"], results
+    assert {r[1] for r in results.values() if r[0] == "refused"} == {"already_in_shipment"}
+    assert NationalShipment.objects.count() == 1
+    assert Transit.objects.filter(reason="ibl_out").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_return_scanned_twice_at_once_closes_the_shipment_once():
+    from bci.organisations.tests.factories import small_network
+
+    net = small_network()
+    hub = NodeFactory(kind="hub", code="IBL-HUB", parent=net.net)
+    make_item(make_record(), net.a1, barcode="NAT-1")
+    shipment = send(net)
+    back = shipment.return_barcode
+    results = _race(
+        {
+            name: (lambda: services.receive_national_return(return_barcode=back, at=hub).action)
+            for name in ("one", "two")
+        }
+    )
+    assert sorted(r[0] for r in results.values()) == ["ok", "refused"], results
+    assert Transit.objects.filter(reason="ibl_in").count() == 1
+    assert Event.objects.filter(kind="national.returned").count() == 1
