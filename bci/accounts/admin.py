@@ -42,6 +42,15 @@ ROLE_NODE_KINDS = {
 }
 
 
+def held_actions(user, node):
+    """Every action ``user``'s roles allow on ``node`` (roles on it or above it)."""
+    held = set()
+    for assignment in assignments(user):
+        if node.path.startswith(assignment.node.path):
+            held |= ROLE_ACTIONS.get(assignment.role, frozenset())
+    return held
+
+
 def grantable_roles(user, node):
     """The roles ``user`` may grant on ``node`` (see the module docstring)."""
     fitting = [r for r in Role if node.kind in ROLE_NODE_KINDS.get(r, {node.kind})]
@@ -49,10 +58,7 @@ def grantable_roles(user, node):
         return fitting
     if not can(user, MANAGE_ROLES, node):
         return []
-    held = set()
-    for assignment in assignments(user):
-        if node.path.startswith(assignment.node.path):
-            held |= ROLE_ACTIONS.get(assignment.role, frozenset())
+    held = held_actions(user, node)
     return [r for r in fitting if ROLE_ACTIONS[r] <= held]
 
 
@@ -102,6 +108,20 @@ def _with_requester(form_class, request):
     return type(form_class.__name__, (form_class,), {"requester": request.user})
 
 
+class ScopedChoices:
+    """Admin mixin: the node and user dropdowns offer only what the requester may hand out
+    (nodes where they may manage roles, users they may see)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "node":
+            kwargs["queryset"] = restrict(
+                Node.objects.all(), request.user, MANAGE_ROLES, via=""
+            ).order_by("path")
+        if db_field.name == "user":
+            kwargs["queryset"] = visible_users(request.user).order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 class RoleAssignmentFormSet(forms.BaseInlineFormSet):
     requester = None
 
@@ -121,7 +141,7 @@ class RoleAssignmentFormSet(forms.BaseInlineFormSet):
             )
 
 
-class RoleAssignmentInline(admin.TabularInline):
+class RoleAssignmentInline(ScopedChoices, admin.TabularInline):
     model = RoleAssignment
     form = RoleAssignmentForm
     formset = RoleAssignmentFormSet
@@ -136,13 +156,6 @@ class RoleAssignmentInline(admin.TabularInline):
         formset.form = _with_requester(formset.form, request)
         formset.requester = request.user
         return formset
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "node":
-            kwargs["queryset"] = restrict(
-                Node.objects.all(), request.user, MANAGE_ROLES, via=""
-            ).order_by("path")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_view_permission(self, request, obj=None):
         return can(request.user, VIEW)
@@ -212,7 +225,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin):
+class RoleAssignmentAdmin(ScopedChoices, admin.ModelAdmin):
     form = RoleAssignmentForm
     list_display = ["user", "role", "node"]
     list_filter = ["role", "node__kind"]
@@ -224,15 +237,6 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         return _with_requester(super().get_form(request, obj, **kwargs), request)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "node":
-            kwargs["queryset"] = restrict(
-                Node.objects.all(), request.user, MANAGE_ROLES, via=""
-            ).order_by("path")
-        if db_field.name == "user":
-            kwargs["queryset"] = visible_users(request.user).order_by("username")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_module_permission(self, request):
         return can(request.user, VIEW)
@@ -273,10 +277,7 @@ def grantable_token_permissions(user, node):
         return list(ApiToken.Permission.values)
     if not can(user, MANAGE_ROLES, node):
         return []
-    held = set()
-    for assignment in assignments(user):
-        if node.path.startswith(assignment.node.path):
-            held |= ROLE_ACTIONS.get(assignment.role, frozenset())
+    held = held_actions(user, node)
     return [p for p in ApiToken.Permission.values if TOKEN_PERMISSIONS[p] <= held]
 
 
@@ -344,7 +345,7 @@ class ApiTokenForm(forms.ModelForm):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ScopedChoices, admin.ModelAdmin):
     form = ApiTokenForm
     list_display = [
         "prefix_text",
@@ -412,15 +413,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
         if obj is not None:
             return super().get_form(request, obj, **kwargs)
         return _with_requester(super().get_form(request, obj, **kwargs), request)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "node":
-            kwargs["queryset"] = restrict(
-                Node.objects.all(), request.user, MANAGE_ROLES, via=""
-            ).order_by("path")
-        if db_field.name == "user":
-            kwargs["queryset"] = visible_users(request.user).order_by("username")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if change:  # tokens are immutable; the change form is read-only

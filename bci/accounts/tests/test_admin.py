@@ -7,6 +7,7 @@ from django.utils import translation
 
 from bci.accounts.admin import grantable_roles
 from bci.accounts.models import Role, RoleAssignment, User
+from bci.organisations.models import Node
 
 USERS = "/admin/accounts/user/"
 ROLES = "/admin/accounts/roleassignment/"
@@ -231,3 +232,21 @@ def test_admin_index_lists_only_what_the_role_allows(client, people, make_staff,
     assert "Netwerkknooppunten" in html and "Medewerkers" in html
     client.force_login(make_staff("read_only", net.a1, is_staff=True))
     assert client.get(reverse("admin:accounts_roleassignment_add")).status_code == 403
+
+
+def test_dropdowns_offer_only_nodes_and_staff_in_scope(client, people, net):
+    """The role, user-inline and token forms share one dropdown builder: nodes where the
+    requester may manage roles, staff the requester may see."""
+    client.force_login(people["admin_a"])
+    own_nodes = set(
+        Node.objects.filter(path__startswith=net.lib_a.path).values_list("pk", flat=True)
+    )
+    assert net.a1.pk in own_nodes and net.lib_b.pk not in own_nodes
+    role = client.get(reverse("admin:accounts_roleassignment_add")).context["adminform"].form
+    token = client.get(reverse("admin:accounts_apitoken_add")).context["adminform"].form
+    user_page = client.get(reverse("admin:accounts_user_add"))
+    inline = user_page.context["inline_admin_formsets"][0].formset.forms[0]
+    for form in (role, token, inline):
+        assert {n.pk for n in form.fields["node"].queryset} == own_nodes
+    for form in (role, token):
+        assert {u.username for u in form.fields["user"].queryset} == {"admin_a", "desk_a"}
