@@ -65,7 +65,7 @@ class RoutePlanAdmin(ReadOnlyAdmin):
     the arrivals. The admin shows them."""
 
     list_display = ["depot", "day", "method", "km", "hours", "cost", "crates", "created_at"]
-    list_filter = ["depot"]
+    list_filter = [("depot", admin.RelatedOnlyFieldListFilter)]
     date_hierarchy = "day"
     search_fields = ["depot__code", "depot__name"]
     exclude = ["map_svg"]

@@ -334,3 +334,74 @@ def test_day_page_shows_planned_eta_against_the_actual_arrival(client, net, make
         assert shares == {str(a2.route): "100", str(b1.route): "0"}
     sheet = client.get(f"/logistics/BISC-DEPOT/{WEDNESDAY}/van-{b1.route}/").content.decode()
     assert hhmm(b1.arrived_at) in sheet
+
+
+# --- admin --------------------------------------------------------------------------------
+
+
+def test_admin_shows_plans_read_only_with_their_stops(admin_client, net):
+    kept = plan(net)
+    record_arrival(at=net.b1, by="van 1", now=stop_at(kept, net.b1).eta)
+    page = admin_client.get(f"/admin/logistics/routeplan/{kept.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "B Centrum" in html and "van 1" in html and 'name="_save"' not in html
+    assert admin_client.get("/admin/logistics/routeplan/add/").status_code == 403
+    assert admin_client.post(f"/admin/logistics/routeplan/{kept.pk}/delete/").status_code == 403
+    assert PlanStop.objects.filter(plan=kept).count() == 3
+
+
+def test_admin_lists_only_the_plans_of_depots_the_user_may_see(client, net, make_staff):
+    plan(net)
+    client.force_login(make_staff("logistics_planner", net.cubiss, is_staff=True))
+    page = client.get("/admin/logistics/routeplan/")
+    assert page.status_code == 200 and "BiSC depot" not in page.content.decode()
+    client.force_login(make_staff("logistics_planner", net.bisc, is_staff=True))
+    assert "BiSC depot" in client.get("/admin/logistics/routeplan/").content.decode()
+
+
+# --- races (PostgreSQL) -------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("round_", range(5))
+def test_an_arrival_and_planning_again_at_once_never_lose_the_arrival(round_):
+    import threading
+
+    from django.db import connection
+
+    from bci.organisations.tests.factories import small_network
+
+    net = small_network()
+    kept = plan(net)
+    eta = stop_at(kept, net.a2).eta
+    again = plan_day(net.depot, WEDNESDAY, time_limit=0.2)
+    barrier, results = threading.Barrier(2), {}
+
+    def run(name, fn):
+        try:
+            barrier.wait()
+            results[name] = ("ok", fn())
+        except PlanInProgress as exc:
+            results[name] = ("refused", exc.code)
+        except Exception as exc:  # noqa: BLE001 - reported to the test
+            results[name] = ("error", repr(exc))
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=("store", lambda: store_plan(again))),
+        threading.Thread(
+            target=run, args=("arrive", lambda: record_arrival(at=net.a2, by="van", now=eta))
+        ),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert results["arrive"][0] == "ok", results
+    assert results["store"][0] in ("ok", "refused"), results
+    # Either the new plan came first and the arrival landed on it, or the plan was kept.
+    assert PlanStop.objects.filter(node=net.a2, arrived_at=eta).count() == 1
+    assert PlanStop.objects.count() == 3 and RoutePlan.objects.count() == 1
