@@ -5,7 +5,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from bci.accounts.admin import grantable_roles
+from bci.accounts.admin.scope import grantable_roles
 from bci.accounts.models import Role, RoleAssignment, User
 from bci.organisations.models import Node
 

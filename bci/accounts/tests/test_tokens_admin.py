@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.utils import translation
 
-from bci.accounts.admin import grantable_token_permissions
+from bci.accounts.admin.scope import grantable_token_permissions
 from bci.accounts.models import ApiToken
 from bci.accounts.tokens import authenticate_token, create_token
 
