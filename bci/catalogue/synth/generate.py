@@ -1,285 +1,27 @@
-"""Synthetic Dutch-language MARC records: realistic enough for the demo and benchmarks.
-
-Deterministic: the same ``seed`` and index always give the same record. Titles, authors,
-publishers, subjects, SISO codes, shelf codes (plaatsingscodes), material types, years,
-valid ISBN-13s (978-90 prefix), valid PPNs and NBD Biblion numbers; items in 852 (the
-``852`` import preset: $a owner, $b branch, $c shelf code, $h call number, $p barcode,
-$w material type, $9 price).
-
-    records(1000, seed=7, branches=["A-1", "A-2"])      -> iterator of pymarc Records
-    write_file(path, 200_000, seed=1, fmt="iso2709")      -> the file, ready to import
-"""
+"""Building synthetic records from the vocabulary in ``words``: deterministic per seed
+and index."""
 
 import random
 
 from pymarc import Field, Indicators, Leader, MARCWriter, Record, Subfield, XMLWriter
 from stdnum import ean
 
-from .marc.identifiers import ppn_check_digit
-
-FIRST_NAMES = (
-    "Anna",
-    "Annie",
-    "Bas",
-    "Bregje",
-    "Carry",
-    "Daan",
-    "Dirk",
-    "Els",
-    "Emma",
-    "Eva",
-    "Floor",
-    "Gerard",
-    "Hanna",
-    "Harry",
-    "Hella",
-    "Hendrik",
-    "Herman",
-    "Inge",
-    "Jan",
-    "Jannie",
-    "Joke",
-    "Joost",
-    "Karel",
-    "Kees",
-    "Lieke",
-    "Lotte",
-    "Maarten",
-    "Marga",
-    "Maria",
-    "Mark",
-    "Max",
-    "Mieke",
-    "Nina",
-    "Paul",
-    "Pieter",
-    "Renate",
-    "Sanne",
-    "Simon",
-    "Thea",
-    "Tim",
-    "Tonke",
-    "Vincent",
-    "Wim",
-    "Yvonne",
+from ..marc.identifiers import ppn_check_digit
+from .words import (
+    ADJECTIVES,
+    AVI,
+    FIRST_NAMES,
+    GENRES,
+    HEROES,
+    LANGUAGES,
+    MATERIAL_NAMES,
+    MATERIAL_WEIGHTS,
+    NOUNS,
+    PUBLISHERS,
+    SERIES,
+    SURNAMES,
+    THEMES,
 )
-SURNAMES = (
-    "Bakker",
-    "Biegel",
-    "Bomans",
-    "Brouwers",
-    "Claus",
-    "Dekker",
-    "Dijkstra",
-    "Dorrestein",
-    "Dragt",
-    "Enquist",
-    "Grunberg",
-    "Haasse",
-    "Hart",
-    "Hermans",
-    "Hertmans",
-    "Jansen",
-    "Kluun",
-    "Koch",
-    "Kuijer",
-    "Lanoye",
-    "Meijer",
-    "Minco",
-    "Mulisch",
-    "Nooteboom",
-    "Palmen",
-    "Peeters",
-    "Pfeijffer",
-    "Postma",
-    "Reve",
-    "Sanders",
-    "Schmidt",
-    "Smit",
-    "Terlouw",
-    "Timmers",
-    "Van Dis",
-    "Velthuijs",
-    "Visser",
-    "Vos",
-    "Wolkers",
-    "Zwagerman",
-    "de Boer",
-    "de Bruijn",
-    "de Jong",
-    "de Moor",
-    "van den Berg",
-    "van der Heijden",
-    "van Dijk",
-    "van Gestel",
-    "van Leeuwen",
-    "van Lieshout",
-)
-ADJECTIVES = (
-    "blauwe",
-    "donkere",
-    "eerste",
-    "gouden",
-    "grote",
-    "kleine",
-    "laatste",
-    "lange",
-    "lichte",
-    "oude",
-    "rode",
-    "stille",
-    "verborgen",
-    "verloren",
-    "vreemde",
-    "warme",
-    "wilde",
-    "witte",
-    "zilveren",
-    "zwarte",
-    "nieuwe",
-    "vergeten",
-    "koude",
-    "open",
-)
-NOUNS = (
-    "avond",
-    "berg",
-    "boom",
-    "brief",
-    "brug",
-    "dijk",
-    "droom",
-    "eiland",
-    "grens",
-    "haven",
-    "hemel",
-    "herfst",
-    "huis",
-    "jas",
-    "kamer",
-    "kust",
-    "maan",
-    "meer",
-    "molen",
-    "nacht",
-    "polder",
-    "reis",
-    "rivier",
-    "schaduw",
-    "stad",
-    "stilte",
-    "storm",
-    "straat",
-    "tuin",
-    "vallei",
-    "verte",
-    "vogel",
-    "vriend",
-    "wind",
-    "winter",
-    "zee",
-    "zomer",
-    "zon",
-)
-HEROES = (
-    "Kikker",
-    "Nijntje",
-    "Pluk",
-    "Dolfje",
-    "Dikkie Dik",
-    "Pim",
-    "Fien",
-    "Jip",
-    "Otje",
-    "Koosje",
-    "Sjakie",
-    "Lotje",
-)
-THEMES = (
-    ("Vriendschap", "367.1"),
-    ("Oorlog", "940.53"),
-    ("Familie", "367.2"),
-    ("Dieren", "580"),
-    ("Geschiedenis", "900"),
-    ("Opvoeding", "460"),
-    ("Gezondheid", "605"),
-    ("Koken", "647.3"),
-    ("Tuinieren", "634"),
-    ("Reizen", "980"),
-    ("Kunst", "700"),
-    ("Muziek", "770"),
-    ("Sport", "790"),
-    ("Natuur", "570"),
-    ("Psychologie", "420"),
-    ("Filosofie", "110"),
-    ("Economie", "330"),
-    ("Politiek", "310"),
-    ("Techniek", "600"),
-    ("Religie", "200"),
-)
-GENRES = (
-    "Romantische roman",
-    "Thriller",
-    "Detective",
-    "Historische roman",
-    "Psychologische roman",
-    "Sciencefiction",
-    "Fantasy",
-    "Familieroman",
-    "Oorlogsroman",
-    "Streekroman",
-)
-PUBLISHERS = (
-    ("Amsterdam", "Querido"),
-    ("Amsterdam", "De Bezige Bij"),
-    ("Amsterdam", "Atlas Contact"),
-    ("Amsterdam", "Prometheus"),
-    ("Rotterdam", "Lemniscaat"),
-    ("Amsterdam", "Ploegsma"),
-    ("Amsterdam", "Van Holkema & Warendorf"),
-    ("Utrecht", "Luitingh-Sijthoff"),
-    ("Amsterdam", "Meulenhoff"),
-    ("Amsterdam", "Nijgh & Van Ditmar"),
-    ("Amsterdam", "Leopold"),
-    ("Haarlem", "Gottmer"),
-    ("Tilburg", "Zwijsen"),
-    ("Hasselt", "Clavis"),
-    ("Houten", "Unieboek | Het Spectrum"),
-    ("Utrecht", "A.W. Bruna"),
-    ("Amsterdam", "Ambo|Anthos"),
-    ("Breda", "De Geus"),
-)
-SERIES = (
-    "Kluitman jeugdserie",
-    "Leesleeuw",
-    "Zoeklicht",
-    "Bibliotheek Nederlandse letteren",
-    "Salamander",
-    "Grote ABC",
-    "Boektoppers",
-    "Spannend leesplezier",
-)
-AVI = ("Start", "M3", "E3", "M4", "E4", "M5", "E5", "M6", "E6", "M7", "E7", "Plus")
-
-# material -> weight, leader/06, leader/07, 008 positions to set, 007, shelf prefix
-MATERIALS = (
-    ("book", 52),
-    ("picture_book", 9),
-    ("large_print", 4),
-    ("comic", 4),
-    ("audiobook", 6),
-    ("dvd", 7),
-    ("game", 3),
-    ("magazine", 3),
-    ("music", 4),
-    ("ebook", 3),
-    ("sheet_music", 1),
-    ("map", 1),
-    ("youth_book", 3),
-)
-_MATERIAL_NAMES = [m for m, _ in MATERIALS]
-_MATERIAL_WEIGHTS = [w for _, w in MATERIALS]
-LANGUAGES = (("dut", 88), ("eng", 6), ("fry", 2), ("ger", 2), ("fre", 2))
 
 
 def isbn13(number):
@@ -366,7 +108,7 @@ def make_record(
     rng = random.Random(seed * 1_000_003 + (index if same_as is None else same_as))
     item_rng = random.Random(seed * 7_000_003 + index + 1)
     content_index = index if same_as is None else same_as
-    material = rng.choices(_MATERIAL_NAMES, _MATERIAL_WEIGHTS)[0]
+    material = rng.choices(MATERIAL_NAMES, MATERIAL_WEIGHTS)[0]
     youth = material in ("picture_book", "youth_book") or rng.random() < 0.25
     language = rng.choices([x for x, _ in LANGUAGES], [w for _, w in LANGUAGES])[0]
     year = min(2025, int(1950 + 75 * rng.random() ** 0.5))
@@ -555,7 +297,7 @@ def prepared_batch(jobs, seed, options, presets):
     """Generate and prepare records for the import in one go (runs in a worker process):
     ``jobs`` is a list of (index, same_as). Returns import outcomes (see
     ``marc.importer.prepare.prepare_batch``)."""
-    from .marc.importer.prepare import prepare_record
+    from ..marc.importer.prepare import prepare_record
 
     out = []
     for index, same_as in jobs:
