@@ -14,7 +14,8 @@ from bci.core.events import record_event
 
 from .errors import NetworkImportError
 from .models import Node
-from .network_csv import DEFAULT_NETWORK_CODE, DEFAULT_NETWORK_NAME, NATIONAL, _validate
+from .network_csv.parsing import validate as validate_network_csv
+from .network_csv.shape import DEFAULT_NETWORK_CODE, DEFAULT_NETWORK_NAME, NATIONAL
 
 
 @dataclass
@@ -104,7 +105,7 @@ def import_network(*, file=None, rows=None, by, now=None, network_code=None, net
     that moved to another organisation) updates the tree in place. Nodes missing from
     the file are left alone. Raises NetworkImportError naming the line and the column.
     """
-    parsed, columns = _validate(file, rows)
+    parsed, columns = validate_network_csv(file, rows)
     result = ImportResult(rows=len(parsed))
     codes = (
         {r.code for r in parsed}

@@ -13,7 +13,7 @@ from django.utils import translation
 from bci.core.models import Event
 from bci.organisations.errors import NetworkImportError
 from bci.organisations.models import Closure, Node, OpeningHours
-from bci.organisations.network_csv import code_slug, location_code, organisation_code
+from bci.organisations.network_csv.codes import code_slug, location_code, organisation_code
 from bci.organisations.services import import_network
 
 BUNDLED = Path(settings.BASE_DIR) / "bci" / "demo" / "data" / "network-nl.csv"
