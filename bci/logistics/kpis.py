@@ -1,8 +1,7 @@
 """Key figures of the logistics (KPIs) for a period and a set of nodes.
 
 Pure reads with a fixed number of queries whatever the volume: nothing is read per hold,
-transit or depot (the only loop over queries is the chunked lookup of hold transits, one
-query per 500 holds). ``nodes`` is the caller's visible scope (a Node queryset, e.g.
+transit or depot. ``nodes`` is the caller's visible scope (a Node queryset, e.g.
 ``restrict(Node.objects.all(), user, LOGISTICS_VIEW, via="")``) or None for everything.
 
 Hold lead time: which timestamps
@@ -20,7 +19,9 @@ the copy being found; national IBL +1-2 days".
   only the last time and is cleared when the copy goes missing; the event log keeps every
   time a hold reached the shelf, so a hold counts once per arrival in the period.
 - The transit of an arrival: the latest received transit of that hold (``hold:<id>``)
-  carrying the same copy (the event's ``item``) and received no later than the event.
+  carrying the same copy (the event's ``item``) and received no later than the event
+  (and at most 14 days before it; circulation receives the transit and shelves the
+  hold in one transaction).
 - *Filled locally* (no such transit: the copy was found at the pick-up branch itself):
   counted apart as ``local`` and left out of the median, p90 and % within target, whose
   subject is transport (they would all be zero and flatter it).
@@ -46,7 +47,9 @@ import math
 import statistics
 from collections import defaultdict
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, FloatField, Func, Q, Sum
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,7 +65,7 @@ TARGET_DAYS = 2
 NATIONAL_EXTRA_DAYS = 2
 DEFAULT_PERIOD_DAYS = 30
 MAX_PERIOD_DAYS = 366
-CHUNK = 500
+LOOKBACK = dt.timedelta(days=14)  # how long before reaching the shelf a transit is looked for
 NO_ORGANISATION_KINDS = (Node.Kind.DEPOT, Node.Kind.HUB, Node.Kind.POI, Node.Kind.NETWORK)
 
 
@@ -134,6 +137,7 @@ class _Tree:
             r[0]: {"id": r[0], "code": r[1], "name": r[2], "path": r[3], "kind": r[4]} for r in rows
         }
         self.by_code = {n["code"]: n for n in self.nodes.values()}
+        self._org_keys = {}
 
     def ancestors(self, node_id):
         """Ids root first, the node itself last."""
@@ -146,11 +150,6 @@ class _Tree:
                 return self.nodes[ancestor]
         return None
 
-    def serving_node(self, to_id, from_id):
-        """The node a transit is placed at: its destination, or its origin when the
-        destination belongs to no organisation."""
-        return to_id if self.organisation(to_id) is not None else from_id
-
     def resolve(self, node_id, values, default):
         """Nearest-ancestor-wins over ``values`` ({node id: value})."""
         for ancestor in reversed(self.ancestors(node_id)):
@@ -158,10 +157,12 @@ class _Tree:
                 return values[ancestor]
         return default
 
-
-def _org_key(tree, node_id):
-    org = tree.organisation(node_id) if node_id in tree.nodes else None
-    return (org["code"], org["name"]) if org else ("", "")
+    def org_key(self, node_id):
+        """(code, name) of the node's organisation, ("", "") when it has none."""
+        if node_id not in self._org_keys:
+            org = self.organisation(node_id) if node_id in self.nodes else None
+            self._org_keys[node_id] = (org["code"], org["name"]) if org else ("", "")
+        return self._org_keys[node_id]
 
 
 def _in_scope(qs, field, nodes):
@@ -201,19 +202,26 @@ def _arrivals(first, after, nodes):
     qs = Event.objects.filter(kind="hold.ready", occurred_at__gte=first, occurred_at__lt=after)
     if nodes is not None:
         qs = qs.filter(location_code__in=nodes.values("code"))
-    return list(qs.values_list("subject_id", "occurred_at", "location_code", "data"))
+    qs = qs.annotate(item=KeyTextTransform("item", "data"))
+    return list(qs.values_list("subject_id", "occurred_at", "location_code", "item"))
 
 
-def _hold_transits(hold_ids):
-    """{hold reference: [(item barcode, created_at, received_at, reason)]}, received only."""
+def _hold_transits(first, after, nodes):
+    """{hold reference: [(item barcode, created_at, received_at, reason)]} of the hold
+    transits received from LOOKBACK before the period to its end (one query, no list of
+    ids: a transit is received in the same transaction as its hold reaches the shelf)."""
+    qs = Transit.objects.filter(
+        status=Transit.Status.RECEIVED,
+        received_at__gte=first - LOOKBACK,
+        received_at__lt=after,
+        reference__startswith="hold:",
+    )
     found = defaultdict(list)
-    refs = sorted({f"hold:{h}" for h in hold_ids})
-    for i in range(0, len(refs), CHUNK):
-        rows = Transit.objects.filter(
-            reference__in=refs[i : i + CHUNK], status=Transit.Status.RECEIVED
-        ).values_list("reference", "item__barcode", "created_at", "received_at", "reason")
-        for ref, barcode, created, received, reason in rows:
-            found[ref].append((barcode, created, received, reason))
+    rows = _in_scope(qs, "to_node", nodes).values_list(
+        "reference", "item__barcode", "created_at", "received_at", "reason"
+    )
+    for ref, barcode, created, received, reason in rows:
+        found[ref].append((barcode, created, received, reason))
     return found
 
 
@@ -264,37 +272,42 @@ def hold_lead_times(start, end, *, nodes=None, tree=None):
     tree = tree or _Tree()
     first, after = _bounds(start, end)
     arrivals = [a for a in _arrivals(first, after, nodes) if a[2] in tree.by_code]
-    transits = _hold_transits(a[0] for a in arrivals)
+    transits = _hold_transits(first, after, nodes)
     matched = []  # (branch id, found, ready, reason)
     local = defaultdict(int)
-    for hold_id, ready, code, data in arrivals:
+    for hold_id, ready, code, item in arrivals:
         branch = tree.by_code[code]["id"]
-        item = (data or {}).get("item")
         candidates = [
             t for t in transits.get(f"hold:{hold_id}", []) if t[0] == item and t[2] <= ready
         ]
         if not candidates:
-            local[_org_key(tree, branch)] += 1
+            local[tree.org_key(branch)] += 1
             continue
         _barcode, created, _received, reason = max(candidates, key=lambda t: t[2])
         matched.append((branch, created, ready, reason))
     branches = {m[0] for m in matched}
-    earliest = min((timezone.localdate(m[1]) for m in matched), default=start)
+    zone = timezone.get_current_timezone()  # once: localdate() looks it up on every call
+    earliest = min((m[1].astimezone(zone).date() for m in matched), default=start)
     closed = _closed_days(tree, branches, earliest, end)
-    targets = _settings(tree, branches, TARGET_KEY)
-    extras = _settings(tree, branches, NATIONAL_EXTRA_KEY)
+    settings = {key: _settings(tree, branches, key) for key in (TARGET_KEY, NATIONAL_EXTRA_KEY)}
+    targets = {}  # (branch, national) -> working days
+    for branch in branches:
+        target = _positive_int(tree.resolve(branch, settings[TARGET_KEY], TARGET_DAYS), TARGET_DAYS)
+        extra = tree.resolve(branch, settings[NATIONAL_EXTRA_KEY], NATIONAL_EXTRA_DAYS)
+        targets[branch, False] = target
+        targets[branch, True] = target + _positive_int(extra, NATIONAL_EXTRA_DAYS)
+    days_between = {}  # (branch, found day, ready day) -> working days: computed once
     per_org = defaultdict(list)
     for branch, found, ready, reason in matched:
-        target = _positive_int(tree.resolve(branch, targets, TARGET_DAYS), TARGET_DAYS)
-        if reason == Transit.Reason.IBL_IN:
-            target += _positive_int(
-                tree.resolve(branch, extras, NATIONAL_EXTRA_DAYS), NATIONAL_EXTRA_DAYS
-            )
-        days = working_days_after(
-            timezone.localdate(found), timezone.localdate(ready), closed.get(branch, set())
-        )
-        sample = {"days": days, "hours": _hours(ready - found), "target": target}
-        per_org[_org_key(tree, branch)].append(sample)
+        span = (branch, found.astimezone(zone).date(), ready.astimezone(zone).date())
+        if span not in days_between:
+            days_between[span] = working_days_after(span[1], span[2], closed[branch])
+        sample = {
+            "days": days_between[span],
+            "hours": _hours(ready - found),
+            "target": targets[branch, reason == Transit.Reason.IBL_IN],
+        }
+        per_org[tree.org_key(branch)].append(sample)
     keys = sorted(set(per_org) | set(local))
     rows = [_lead_summary(per_org[k], local[k], *k) for k in keys]
     everything = [s for k in keys for s in per_org[k]]
@@ -317,16 +330,22 @@ def transit_volumes(start, end, *, nodes=None, tree=None):
     tree = tree or _Tree()
     first, after = _bounds(start, end)
     qs = Transit.objects.filter(created_at__gte=first, created_at__lt=after)
-    groups = (
-        qs.filter(_transit_scope(nodes))
-        .values("to_node_id", "from_node_id", "funding", "reason")
+    # two small GROUP BYs instead of one per pair of places: transits placed at their
+    # destination, then those placed at their origin (see the module doc)
+    at_destination = qs.exclude(to_node__kind__in=NO_ORGANISATION_KINDS)
+    at_origin = qs.filter(to_node__kind__in=NO_ORGANISATION_KINDS)
+    groups = [
+        {**g, "node": g.pop(field)}
+        for part, field in ((at_destination, "to_node_id"), (at_origin, "from_node_id"))
+        for g in _in_scope(part, field.removesuffix("_id"), nodes)
+        .values(field, "funding", "reason")
         .annotate(n=Count("id"))
         .order_by()
-    )
+    ]
     per_org = defaultdict(_empty_counts)
     total = _empty_counts()
     for g in groups:
-        key = _org_key(tree, tree.serving_node(g["to_node_id"], g["from_node_id"]))
+        key = tree.org_key(g["node"])
         for counts in (per_org[key], total):
             counts["transits"] += g["n"]
             counts["funding"][g["funding"]] = counts["funding"].get(g["funding"], 0) + g["n"]
@@ -351,7 +370,7 @@ def national_shipments(start, end, *, nodes=None, tree=None):
 
     per_org, total = {}, empty()
     for g in groups.order_by():
-        key = _org_key(tree, g["location_id"])
+        key = tree.org_key(g["location_id"])
         row = per_org.setdefault(key, empty(*key))
         for target in (row, total):
             target[g["direction"]] += g["n"]
@@ -397,20 +416,42 @@ def km_per_crate(start, end, *, nodes=None, tree=None):
     return {"rows": rows, "total": total}
 
 
+class HoursBetween(Func):
+    """Hours from the first datetime to the second as a float, computed in the database
+    (SQLite and PostgreSQL, the two the project runs on)."""
+
+    arity = 2
+    output_field = FloatField()
+
+    def as_sql(self, compiler, connection, **extra):
+        (start, start_params), (end, end_params) = (
+            compiler.compile(e) for e in self.get_source_expressions()
+        )
+        if connection.vendor == "sqlite":
+            sql = f"((julianday({end}) - julianday({start})) * 24.0)"
+        else:
+            sql = f"(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)"
+        return sql, (*start_params, *end_params)
+
+
 def transit_lead_times(start, end, *, nodes=None):
     """Transits received in the period: hours from created to received, per funding
-    stream (median and p90)."""
+    stream (median and p90). The database counts them per tenth of an hour, so a month
+    of a whole network comes back as a few thousand rows, not one per transit."""
     first, after = _bounds(start, end)
-    rows = (
+    groups = (
         Transit.objects.filter(
             status=Transit.Status.RECEIVED, received_at__gte=first, received_at__lt=after
         )
         .filter(_transit_scope(nodes))
-        .values_list("funding", "created_at", "received_at")
+        .annotate(tenths=Round(HoursBetween("created_at", "received_at") * 10))
+        .values("funding", "tenths")
+        .annotate(n=Count("id"))
+        .order_by()
     )
     per_stream = defaultdict(list)
-    for funding, created, received in rows:
-        per_stream[funding].append(_hours(received - created))
+    for g in groups:
+        per_stream[g["funding"]].extend([g["tenths"] / 10] * g["n"])
 
     def summary(stream, hours):
         return {
