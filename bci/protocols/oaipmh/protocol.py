@@ -21,17 +21,9 @@ from django.utils import timezone
 from bci.catalogue.models import Record
 
 from . import queries, tokens
-from .metadata import (
-    MARC_NS,
-    MARC_SCHEMA,
-    OAI_DC_NS,
-    OAI_DC_SCHEMA,
-    XSI_NS,
-    Splicer,
-    clean,
-    marcxml_string,
-    oai_dc_string,
-)
+from .metadata.dublin_core import OAI_DC_NS, OAI_DC_SCHEMA, oai_dc_string
+from .metadata.marc import MARC_NS, MARC_SCHEMA, marcxml_string
+from .metadata.xml_text import XSI_NS, Splicer, clean
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"

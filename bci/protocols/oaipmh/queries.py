@@ -13,7 +13,7 @@ from django.db.models import Exists, Min, OuterRef, Q
 from bci.catalogue.models import Identifier, Item, Record
 from bci.organisations.models import Node
 
-from .metadata import Holding
+from .metadata.marc import Holding
 
 SET_SPEC = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*$")
 RECORD_FIELDS = (

@@ -13,7 +13,9 @@ from django.conf import settings
 
 from bci.catalogue.models import Record
 from bci.protocols.oaipmh import queries as record_queries
-from bci.protocols.oaipmh.metadata import Splicer, clean, marcxml_string, srw_dc_string
+from bci.protocols.oaipmh.metadata.dublin_core import srw_dc_string
+from bci.protocols.oaipmh.metadata.marc import marcxml_string
+from bci.protocols.oaipmh.metadata.xml_text import Splicer, clean
 
 from . import cql, explain
 from . import search as cql_search

@@ -8,14 +8,9 @@ import xml.etree.ElementTree as ET
 import pymarc
 
 from bci.catalogue.models import Identifier, Item, Record
-from bci.protocols.oaipmh.metadata import (
-    Holding,
-    Splicer,
-    clean,
-    marc_record,
-    marcxml_string,
-    oai_dc_string,
-)
+from bci.protocols.oaipmh.metadata.dublin_core import oai_dc_string
+from bci.protocols.oaipmh.metadata.marc import Holding, marc_record, marcxml_string
+from bci.protocols.oaipmh.metadata.xml_text import Splicer, clean
 
 NS = {
     "oai": "http://www.openarchives.org/OAI/2.0/",

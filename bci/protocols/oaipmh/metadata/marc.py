@@ -1,43 +1,20 @@
-"""Render catalogue records as MARCXML (with 852 holdings) and simple Dublin Core.
+"""Catalogue records (MARC-in-JSON) as MARCXML or pymarc Records, with the library's
+items as 852 holdings."""
 
-Shared by OAI-PMH and SRU. Pure functions over already-loaded data: the caller loads a
-page of records, their items and identifiers in a few queries and passes them in.
-
-Every string is cleaned of characters XML 1.0 cannot carry (C0 controls other than tab,
-newline and carriage return, lone surrogates, U+FFFE/U+FFFF), so a record holding a stray
-MARC delimiter or a control byte never breaks the document it is part of.
-"""
-
-import functools
 import logging
-import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 import pymarc
 from pymarc import Field, Indicators, Leader, Subfield
 
+from .xml_text import XSI_NS, clean, xml_escape, xml_escape_attr
+
 log = logging.getLogger(__name__)
 
 MARC_NS = "http://www.loc.gov/MARC21/slim"
 MARC_SCHEMA = "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd"
-OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
-OAI_DC_SCHEMA = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
-DC_NS = "http://purl.org/dc/elements/1.1/"
-XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
-SRW_DC_NS = "info:srw/schema/1/dc-v1.1"
 
 DEFAULT_LEADER = "00000nam a2200000 i 4500"
-
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def clean(value) -> str:
-    """``value`` as a string XML 1.0 can carry."""
-    if value is None:
-        return ""
-    text = value if isinstance(value, str) else str(value)
-    return _ILLEGAL_XML.sub("", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,38 +28,6 @@ class Holding:
     barcode: str
     material_type: str = ""
     status: str = ""
-
-
-# --- MARC -----------------------------------------------------------------------------------
-
-
-def _esc(value: str) -> str:
-    if "&" in value:
-        value = value.replace("&", "&amp;")
-    if "<" in value:
-        value = value.replace("<", "&lt;")
-    if ">" in value:
-        value = value.replace(">", "&gt;")
-    return value
-
-
-@functools.lru_cache(maxsize=4096)
-def _esc_attr(value: str) -> str:
-    value = _esc(value)
-    for char, entity in (('"', "&quot;"), ("\n", "&#10;"), ("\r", "&#13;"), ("\t", "&#09;")):
-        if char in value:
-            value = value.replace(char, entity)
-    return value
-
-
-def text_escape(value) -> str:
-    """Character data: cleaned and escaped for XML."""
-    return _esc(clean(value))
-
-
-def attr_escape(value) -> str:
-    """An attribute value (in double quotes): cleaned and escaped for XML."""
-    return _esc_attr(clean(value))
 
 
 _CHAR_CACHE: dict = {}
@@ -215,7 +160,7 @@ def _holding_xml(h):
         ("s", h.status),
     ):
         if value or code == "a":
-            out.append(f'<subfield code="{code}">{_esc(_as_text(value))}</subfield>')
+            out.append(f'<subfield code="{code}">{xml_escape(_as_text(value))}</subfield>')
     out.append("</datafield>")
     return "".join(out)
 
@@ -233,9 +178,9 @@ def _fast_marcxml(marc, holdings, fallback_title, schema_location):
     head = [f'<record xmlns="{MARC_NS}"']
     if schema_location:
         head.append(f' xmlns:xsi="{XSI_NS}" xsi:schemaLocation="{MARC_NS} {MARC_SCHEMA}"')
-    head.append(f"><leader>{_esc(leader[:9])}a{_esc(leader[10:])}</leader>")
+    head.append(f"><leader>{xml_escape(leader[:9])}a{xml_escape(leader[10:])}</leader>")
     tags, parts = [], []
-    attr, one, esc = _esc_attr, _one_char, _esc
+    attr, one, esc = xml_escape_attr, _one_char, xml_escape
     for entry in marc["fields"]:
         if type(entry) is not dict or len(entry) != 1:
             continue
@@ -286,16 +231,16 @@ def _write_marcxml(leader, fields, schema_location):
     out = [f'<record xmlns="{MARC_NS}"']
     if schema_location:
         out.append(f' xmlns:xsi="{XSI_NS}" xsi:schemaLocation="{MARC_NS} {MARC_SCHEMA}"')
-    out.append(f"><leader>{_esc(leader)}</leader>")
-    attr = _esc_attr
+    out.append(f"><leader>{xml_escape(leader)}</leader>")
+    attr = xml_escape_attr
     for field in fields:
         if len(field) == 2:
-            out.append(f'<controlfield tag="{field[0]}">{_esc(field[1])}</controlfield>')
+            out.append(f'<controlfield tag="{field[0]}">{xml_escape(field[1])}</controlfield>')
             continue
         tag, ind1, ind2, subfields = field
         out.append(f'<datafield tag="{tag}" ind1="{attr(ind1)}" ind2="{attr(ind2)}">')
         for code, value in subfields:
-            out.append(f'<subfield code="{attr(code)}">{_esc(value)}</subfield>')
+            out.append(f'<subfield code="{attr(code)}">{xml_escape(value)}</subfield>')
         out.append("</datafield>")
     out.append("</record>")
     return clean("".join(out))
@@ -319,114 +264,3 @@ def marcxml_string(
         minimal = {"leader": DEFAULT_LEADER, "fields": [{"001": str(record_id or "")}]}
         leader, fields = normalised(minimal, holdings, fallback_title=fallback_title or "?")
     return _write_marcxml(leader, fields, schema_location)
-
-
-# --- Dublin Core ----------------------------------------------------------------------------
-
-DCMI_TYPE = {
-    "book": "Text",
-    "large_print": "Text",
-    "picture_book": "Text",
-    "comic": "Text",
-    "magazine": "Text",
-    "ebook": "Text",
-    "sheet_music": "Text",
-    "audiobook": "Sound",
-    "music": "Sound",
-    "dvd": "MovingImage",
-    "game": "InteractiveResource",
-    "map": "Image",
-    "other": "PhysicalObject",
-}
-
-
-def _strings(values):
-    for value in values or ():
-        if isinstance(value, dict):
-            value = value.get("name") or value.get("label") or value.get("value") or ""
-        text = clean(value).strip()
-        if text:
-            yield text
-
-
-def _marc_subfields(marc, tag, code):
-    for entry in (marc or {}).get("fields") or ():
-        if isinstance(entry, dict) and tag in entry and isinstance(entry[tag], dict):
-            for sub in entry[tag].get("subfields") or ():
-                if isinstance(sub, dict) and code in sub:
-                    yield sub[code]
-
-
-def dc_values(record, identifiers=()) -> list[tuple[str, str]]:
-    """(element, value) pairs of simple Dublin Core for ``record`` (a catalogue Record)."""
-    pairs = []
-    title = clean(record.title).strip()
-    subtitle = clean(getattr(record, "subtitle", "")).strip()
-    if title:
-        pairs.append(("title", f"{title} : {subtitle}" if subtitle else title))
-    creators = list(_strings(record.authors)) or list(_strings([record.main_author]))
-    pairs += [("creator", name) for name in creators]
-    pairs += [("subject", subject) for subject in _strings(record.subjects)]
-    if getattr(record, "classification", ""):
-        pairs.append(("subject", clean(record.classification)))
-    pairs += [("description", text) for text in _strings(_marc_subfields(record.marc, "520", "a"))]
-    if record.publisher:
-        pairs.append(("publisher", clean(record.publisher)))
-    if record.year:
-        pairs.append(("date", str(record.year)))
-    pairs.append(("type", DCMI_TYPE.get(record.material_type, "Text")))
-    pairs.append(("format", clean(record.material_type)))
-    for scheme, value in identifiers:
-        value = clean(value)
-        if scheme == "isbn":
-            pairs.append(("identifier", f"urn:isbn:{value}"))
-        elif scheme == "issn":
-            pairs.append(("identifier", f"urn:issn:{value}"))
-        elif scheme == "ppn":
-            pairs.append(("identifier", f"PPN:{value}"))
-    if record.language:
-        pairs.append(("language", clean(record.language)))
-    if getattr(record, "series", ""):
-        pairs.append(("relation", clean(record.series)))
-    return pairs
-
-
-def oai_dc_string(record, identifiers=()) -> str:
-    out = [
-        f'<oai_dc:dc xmlns:oai_dc="{OAI_DC_NS}" xmlns:dc="{DC_NS}" xmlns:xsi="{XSI_NS}" '
-        f'xsi:schemaLocation="{OAI_DC_NS} {OAI_DC_SCHEMA}">'
-    ]
-    for name, value in dc_values(record, identifiers):
-        out.append(f"<dc:{name}>{text_escape(value)}</dc:{name}>")
-    out.append("</oai_dc:dc>")
-    return "".join(out)
-
-
-def srw_dc_string(record, identifiers=()) -> str:
-    """The SRU Dublin Core schema (info:srw/schema/1/dc-v1.1)."""
-    out = [f'<srw_dc:dc xmlns:srw_dc="{SRW_DC_NS}" xmlns:dc="{DC_NS}">']
-    for name, value in dc_values(record, identifiers):
-        out.append(f"<dc:{name}>{text_escape(value)}</dc:{name}>")
-    out.append("</srw_dc:dc>")
-    return "".join(out)
-
-
-class Splicer:
-    """Pre-serialised fragments (records) inside an ElementTree document: ``add`` leaves a
-    placeholder comment, ``tostring`` serialises the tree and puts the fragments in.
-    Character data is escaped by ElementTree, so no text can forge a placeholder."""
-
-    _MARK = re.compile(r"<!--bci-fragment-(\d+)-->")
-
-    def __init__(self):
-        self.fragments = []
-
-    def add(self, parent, fragment: str):
-        parent.append(ET.Comment(f"bci-fragment-{len(self.fragments)}"))
-        self.fragments.append(fragment)
-
-    def tostring(self, root) -> str:
-        text = ET.tostring(root, encoding="unicode")
-        if not self.fragments:
-            return text
-        return self._MARK.sub(lambda m: self.fragments[int(m.group(1))], text)
