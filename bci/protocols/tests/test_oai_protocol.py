@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bci.catalogue.models import Record
 from bci.protocols.oaipmh import tokens
-from bci.protocols.oaipmh.protocol import oai_identifier
+from bci.protocols.oaipmh.repository import oai_identifier
 
 from .test_oai_metadata import NS, T0, make_record, tombstone
 

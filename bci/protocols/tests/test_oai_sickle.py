@@ -8,7 +8,7 @@ import pytest
 from sickle import Sickle
 
 from bci.catalogue.models import Record
-from bci.protocols.oaipmh.protocol import oai_identifier
+from bci.protocols.oaipmh.repository import oai_identifier
 
 from .test_oai_metadata import T0, make_record, tombstone
 
