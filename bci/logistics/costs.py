@@ -48,8 +48,11 @@ def find_poi(code):
     return node
 
 
-def period_costs(poi, first, last, *, time_limit=1.0, samples=200, seed=0, progress=None):
-    """Plan each day of each of the POI's depots from ``first`` to ``last`` and allocate."""
+def period_costs(
+    poi, first, last, *, time_limit=1.0, samples=200, seed=0, progress=None, workers=1
+):
+    """Plan each day of each of the POI's depots from ``first`` to ``last`` and allocate
+    (a sampled Shapley value's days in ``workers`` processes: the same figures)."""
     depots = list(
         Node.objects.filter(path__startswith=poi.path, kind=Node.Kind.DEPOT, is_active=True)
     )
@@ -96,6 +99,7 @@ def period_costs(poi, first, last, *, time_limit=1.0, samples=200, seed=0, progr
         population=population if len(population) == len(orgs) else None,
         samples=samples,
         seed=seed,
+        workers=workers,
     )
     return result
 

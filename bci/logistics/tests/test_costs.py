@@ -82,6 +82,7 @@ def test_allocate_transport_command_prints_methods_and_writes_csv(traffic, tmp_p
         ({"poi": "BISC", "month": "12-2026"}, "YYYY-MM"),
         ({"poi": "BISC", "month": "2026-13"}, "YYYY-MM"),
         ({"poi": "BISC", "month": "2026-12", "samples": 0}, "samples"),
+        ({"poi": "BISC", "month": "2026-12", "workers": 0}, "workers"),
         ({"poi": "CUBISS", "month": "2026-12"}, "no depot"),
     ],
 )
@@ -95,3 +96,20 @@ def test_allocate_transport_refuses_bad_input(net, tmp_path, options, needle):
 def test_a_period_without_routes_is_refused(net):
     with pytest.raises(PlanningInputError, match="no planned routes"):
         period_costs(net.bisc, dt.date(2026, 12, 5), dt.date(2026, 12, 6), time_limit=0.1)
+
+
+def test_sampled_shapley_reports_its_error_and_is_reproducible(traffic, capsys, monkeypatch):
+    from bci.logistics.routing import allocation
+
+    monkeypatch.setattr(allocation, "EXACT_LIMIT", 1)
+    options = {"poi": "BISC", "month": "2026-12", "time_limit": 0.05, "samples": 8, "seed": 4}
+    call_command("allocate_transport", workers=2, **options)
+    text = capsys.readouterr().out
+    assert "sampled, 8 orders, seed 4" in text and "standard error EUR" in text
+    assert "(Shapley +/- " in text
+    costs = period_costs(
+        traffic.bisc, dt.date(2026, 12, 1), dt.date(2026, 12, 4), time_limit=0.05, samples=8
+    )
+    again = allocation.allocate(costs.days, samples=8, seed=0, workers=2)
+    assert again.shares == costs.allocation.shares
+    assert again.shapley_error == costs.allocation.shapley_error

@@ -26,12 +26,17 @@ class Command(BaseCommand):
         parser.add_argument("--month", required=True, help="YYYY-MM")
         parser.add_argument("--samples", type=int, default=200, help="Shapley orders (sampled)")
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument(
+            "--workers", type=int, default=1, help="processes for a sampled Shapley value"
+        )
         parser.add_argument("--time-limit", type=float, default=1.0, help="seconds a day")
         parser.add_argument("--csv", help="write one row per organisation to this file")
 
     def handle(self, *args, **options):
         if options["samples"] < 1:
             raise CommandError("--samples must be at least 1")
+        if not 1 <= options["workers"] <= 32:
+            raise CommandError("--workers must be between 1 and 32")
         if not 0 < options["time_limit"] <= 600:
             raise CommandError("--time-limit must be between 0 and 600 seconds")
         try:
@@ -44,6 +49,7 @@ class Command(BaseCommand):
                 time_limit=options["time_limit"],
                 samples=options["samples"],
                 seed=options["seed"],
+                workers=options["workers"],
             )
         except DomainError as exc:
             raise CommandError(str(exc)) from None
@@ -54,11 +60,14 @@ class Command(BaseCommand):
             f"{poi.code} {poi.name}, {first:%Y-%m}: {len(costs.days)} depot days, "
             f"route cost EUR {a.total:,.2f}, {len(a.organisations)} organisations"
         )
-        shapley = (
-            "exact"
-            if a.shapley_exact
-            else f"sampled, {options['samples']} orders, seed {options['seed']}"
-        )
+        if a.shapley_exact:
+            shapley = "exact"
+        else:
+            errors = sorted(a.shapley_error.values())
+            shapley = (
+                f"sampled, {a.shapley_orders} orders, seed {options['seed']} (same seed, "
+                f"same figures); standard error EUR {errors[0]:.2f}-{errors[-1]:.2f}"
+            )
         w(f"Shapley value: {shapley}. * = charged more than serving it alone would cost.")
         header = f"{'organisation':<24}{'crates':>7}{'alone':>11}" + "".join(
             f"{LABELS[m]:>13}" for m in METHODS
