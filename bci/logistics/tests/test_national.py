@@ -197,6 +197,19 @@ def test_a_return_at_its_home_branch_reshelves(net, hub, copy):
     assert back.action == "reshelve" and copy.status == Item.Status.AVAILABLE
 
 
+def test_sending_a_copy_promised_to_a_hold_gives_the_hold_another_copy(net, hub):
+    record = make_record()
+    make_item(record, net.a1, barcode="NAT-1")
+    make_item(record, net.b1, barcode="NAT-2")
+    hold = place_hold(record=record, patron=make_patron(net.lib_a), pickup_branch=net.a2)
+    hold.refresh_from_db()
+    promised = hold.copy
+    send(net, barcode=promised.barcode, at=promised.home_branch)
+    hold.refresh_from_db()
+    assert hold.status == Hold.Status.WAITING
+    assert hold.copy is not None and hold.copy != promised
+
+
 def refused(code, call, *args, **kwargs):
     before = snapshot()
     with pytest.raises(DomainError) as info:
