@@ -234,3 +234,44 @@ def test_api_scopes_and_refuses(client, figures, make_staff):
     login(client, make_staff, "desk_staff", figures.a1)
     answer = client.get("/api/v1/logistics/kpis")
     assert answer.status_code == 403 and answer.json()["code"] == "permission_denied"
+
+
+# --- real browser ------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_planner_picks_a_period_and_follows_an_overdue_transit(
+    live_server, browser_page, figures, make_staff
+):
+    from django.test import Client
+    from playwright.sync_api import expect
+
+    net = figures
+    old = create_transit(
+        item=make_item(make_record("Het diner"), net.a2, barcode="OLD-9"),
+        from_node=net.a2,
+        to_node=net.b1,
+        reason="return_home",
+        now=timezone.now() - dt.timedelta(days=9),
+    )
+    client = Client()
+    client.force_login(make_staff("logistics_planner", net.bisc))
+    page = browser_page
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page.goto(live_server.url + "/logistics/")
+    page.locator("a[href='/logistics/kpis/']").click()
+    page.locator("#kpi-from").fill(START.isoformat())
+    page.locator("#kpi-to").fill(END.isoformat())
+    page.locator("#kpi-to").press("Enter")  # the keyboard submits the form
+    expect(page).to_have_url(f"{live_server.url}/logistics/kpis/?{PERIOD}")
+    expect(page.locator("#km-per-crate tbody")).to_contain_text("BISC-DEPOT")
+    expect(page.locator("#km-per-crate tbody")).to_contain_text("7,50")
+    expect(page.locator("#hold-lead tbody tr")).to_have_count(2)  # libraries A and B
+    page.locator("a[href='/logistics/overdue/']").first.click()
+    page.locator(f"a[href='/logistics/transits/{old.pk}/']").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("OLD-9")
+    expect(page.locator("#steps tbody tr")).to_have_count(1)  # created, nothing since
+    expect(page.locator("#steps tbody")).to_contain_text("A Noord (A-2)")
