@@ -2,6 +2,12 @@
 
 import dataclasses
 import math
+import pickle
+import sys
+import time
+
+import pytest
+import pyvrp
 
 from bci.logistics.routing import (
     Depot,
@@ -13,6 +19,7 @@ from bci.logistics.routing import (
     VanType,
     check_plan,
     plan_routes,
+    solver,
     sweep_plan,
 )
 from bci.logistics.routing.schedule import timed_route
@@ -136,3 +143,46 @@ def test_planned_stop_shape():
     stop = PlannedStop("A", 1.0, 2.0, 3.0, 1, 0, 4.0)
     route = VanRoute("van", [stop], 4.0, 0.0, 120.0, 1)
     assert route.hours == 2.0
+
+
+def test_time_limit_on_the_cpu_clock_and_a_clear_error_for_an_unknown_clock():
+    problem = synthetic_province(20, seed=2)
+    plan = plan_routes(problem, time_limit=0.3, clock="cpu")
+    assert plan.unserved == [] and check_plan(problem, plan) == []
+    with pytest.raises(ValueError, match="clock must be 'wall' or 'cpu'"):
+        plan_routes(problem, time_limit=0.3, clock="sundial")
+
+
+def test_matrices_match_the_pairwise_distances_and_an_imported_matrix():
+    problem = synthetic_province(12, seed=4)
+    problem.matrix = {("B001", "B002"): (99.0, 120.0)}
+    km, minutes = problem.matrices()
+    codes = [problem.depot.code] + [s.code for s in problem.stops]
+    for i, a in enumerate(codes):
+        for j, b in enumerate(codes):
+            assert km[i, j] == pytest.approx(problem.km(a, b), abs=1e-9)
+            assert minutes[i, j] == pytest.approx(problem.minutes(a, b), abs=1e-9)
+    assert km[1, 2] == 99.0 and km[2, 1] != 99.0
+
+
+def test_a_helper_search_returns_routes_the_parent_can_rebuild(tmp_path):
+    problem = synthetic_province(15, seed=6)
+    data = solver._build_data(problem, optional=False)
+    path = tmp_path / "helper.pickle"
+    with open(path, "wb") as fh:
+        pickle.dump((data, time.time() + solver._HELPER_MIN_SECONDS + 0.5, 3), fh)
+    routes = [pyvrp.Route(data, v, t) for v, t in pickle.loads(solver._helper_run(path))]
+    rebuilt = pyvrp.Solution(data, routes)
+    assert rebuilt.is_feasible() and rebuilt.num_clients() == 15
+    with open(path, "wb") as fh:  # too late to start: no answer rather than a late one
+        pickle.dump((data, time.time(), 3), fh)
+    assert solver._helper_run(path) is None
+
+
+def test_parallel_searches_give_a_checked_plan_even_when_helpers_fail(monkeypatch):
+    problem = synthetic_province(25, seed=8)
+    plan = plan_routes(problem, time_limit=2, workers=2)
+    assert plan.unserved == [] and check_plan(problem, plan) == []
+    monkeypatch.setattr(sys, "executable", "/bin/false")  # every helper fails at once
+    plan = plan_routes(problem, time_limit=0.5, workers=3)
+    assert plan.unserved == [] and check_plan(problem, plan) == []
