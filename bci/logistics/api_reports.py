@@ -16,13 +16,9 @@ from bci.core.errors import PermissionDenied
 from bci.organisations.models import Node
 
 from . import kpis
+from .schemas import ErrorOut
 
 router = Router(tags=["logistics"], auth=STAFF_AUTH)
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
 
 
 class PeriodIn(Schema):
