@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
 from bci.accounts.api_auth import STAFF_AUTH
@@ -98,7 +99,7 @@ def shipment_out(s):
         "sent_at": s.sent_at,
         "arrived_at": s.arrived_at,
         "returned_at": s.returned_at,
-        "slip": f"/logistics/national-ibl/{s.outbound_barcode}/",
+        "slip": reverse("logistics:national:slip", args=[s.outbound_barcode]),
     }
 
 

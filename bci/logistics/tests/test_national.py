@@ -515,6 +515,7 @@ def test_api_round_trip(planner, net, hub, copy):
     assert r.status_code == 201, r.json()
     out = r.json()
     assert out["status"] == "sent" and out["item"] == "NAT-1" and out["cost"] == "2.70"
+    assert planner.get(out["slip"]).status_code == 200
     r = post(planner, "/scans", {"barcode": out["outbound_barcode"], "at": "IBL-HUB"})
     assert r.status_code == 200 and r.json()["status"] == "sent"
     listed = planner.get(f"{API}/shipments?at=A-1").json()
