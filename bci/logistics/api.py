@@ -3,6 +3,7 @@ the stops of today's route plan), crates, transits, stored route plans."""
 
 import datetime as dt
 
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Status
@@ -152,8 +153,10 @@ def scan(request, payload: ScanIn):
     at = _node(request, payload.at, LOGISTICS_SCAN)
     by = request.user
     if payload.action == "arrive":
-        stop = plans.record_arrival(at=at, by=by)
-        return Status(200, arrival_out(stop, plans.eta_tolerance(stop.plan.depot)))
+        with transaction.atomic():  # a bad tolerance setting refuses the scan as a whole
+            stop = plans.record_arrival(at=at, by=by)
+            answer = arrival_out(stop, plans.eta_tolerance(stop.plan.depot))
+        return Status(200, answer)
     if not payload.crate:
         raise InvalidInput(_("This scan needs a crate barcode."))
     if payload.action == "pack":
