@@ -27,7 +27,8 @@ the copy being found; national IBL +1-2 days".
   Friday (or Saturday), on the shelf Tuesday = 2; the same day = 0.
 - *Target*: node setting ``hold_lead_target_days`` (default 2) resolved on the pick-up
   branch, nearest ancestor wins; a hold that came in through national IBL (transit reason
-  ``ibl_in``) gets ``hold_lead_national_extra_days`` more (default 2).
+  ``ibl_in``) gets ``hold_lead_national_extra_days`` more (default 2). A value that is
+  not a whole number of days (0 or more) counts as the default.
 - *Percentiles*: the median is the middle value (mean of the two middle ones); p90 is the
   nearest rank, the ceil(0.9 n)-th smallest value, so it is always an observed value.
 """
