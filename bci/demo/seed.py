@@ -40,6 +40,7 @@ STEPS = [
     "bci.demo.steps.staff.run",
     "bci.demo.steps.catalogue.run",
     "bci.demo.steps.circulation.run",
+    "bci.demo.steps.transport.run",
     "bci.demo.steps.logistics.run",
     "bci.protocols.sip2.kiosks.run",
 ]

@@ -141,10 +141,13 @@ def pack_item(*, crate_barcode, item_barcode, at, by=None, now=None):
         crate.location_id != at.pk
     ):
         raise CrateElsewhere(crate=crate.barcode, where=_where(crate), at=at.code)
+    # at a depot: items unloaded there to be re-sorted, and items that start there (new
+    # stock from the supplier); at a branch: items that start there
+    starts_here = transit.from_node_id == at.pk and transit.status == Transit.Status.CREATED
     if at.kind == Node.Kind.DEPOT:
-        ready = transit.status == Transit.Status.AT_DEPOT
+        ready = transit.status == Transit.Status.AT_DEPOT or starts_here
     else:
-        ready = transit.from_node_id == at.pk and transit.status == Transit.Status.CREATED
+        ready = starts_here
     if not ready:
         raise CrateState(crate=crate.barcode, status=transit.get_status_display(), action="pack")
     hop = next_hop(at, transit.to_node)

@@ -9,9 +9,17 @@ from bci.core.events import record_event
 from .errors import InvalidTransit, TransitAlreadyOpen, TransitNotOpen, WrongDestination
 from .models import Transit
 
+STREAM_OF_REASON = {
+    Transit.Reason.NEW_STOCK: Transit.Funding.SUPPLIER,
+    Transit.Reason.ROTATION: Transit.Funding.ROTATION,
+}
 
-def funding_for(from_node, to_node):
-    """Inside one organisation's area transport is paid; between libraries it is IBL."""
+
+def funding_for(from_node, to_node, reason=None):
+    """New stock is the supplier's delivery and a rotating collection its own stream;
+    otherwise, inside one organisation's area transport is paid, between libraries IBL."""
+    if reason in STREAM_OF_REASON:
+        return STREAM_OF_REASON[reason]
     org_from, org_to = from_node.organisation, to_node.organisation
     if org_from is not None and org_to is not None and org_from.pk == org_to.pk:
         return Transit.Funding.PAID
@@ -42,7 +50,7 @@ def create_transit(*, item, from_node, to_node, reason, reference="", by=None, n
                 from_node=from_node,
                 to_node=to_node,
                 reason=reason,
-                funding=funding_for(from_node, to_node),
+                funding=funding_for(from_node, to_node, reason),
                 reference=reference[:64],
                 created_at=now,
             )
