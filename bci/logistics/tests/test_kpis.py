@@ -151,6 +151,8 @@ def test_national_ibl_holds_get_the_extra_days(week):
 
     Transit.objects.filter(reference=f"hold:{week.holds.h3.pk}").update(reason="ibl_in")
     NodeSetting.objects.create(node=week.net.net, key="hold_lead_national_extra_days", value=1)
+    # a value that is no whole number of days counts as the default (2)
+    NodeSetting.objects.create(node=week.net.lib_b, key="hold_lead_target_days", value="two")
     b = by_org(kpis.hold_lead_times(START, END))["LIB-B"]
     assert b["targets"] == [2, 3] and b["within_target"] == 3
 
