@@ -112,6 +112,7 @@ class _Clock:
     def __init__(self, kind="wall"):
         if kind not in ("wall", "cpu"):
             raise ValueError(f"clock must be 'wall' or 'cpu', not {kind!r}")
+        self.kind = kind
         self._now = time.perf_counter if kind == "wall" else time.process_time
         self._t0 = self._now()
 
@@ -153,17 +154,18 @@ def _visits(solution):
 
 
 def _helper_run(path):
-    """A helper's work (see ``_search``): reads (problem data, wall-clock deadline, seed)
-    from the pickle at ``path``, searches until just before the deadline and returns the
-    best solution's routes, pickled; None when too little time is left to be of use."""
+    """A helper's work (see ``_search``): reads (problem data, clock, limit, seed) from the
+    pickle at ``path``, searches until just before the wall-clock deadline ``limit``
+    (time.time()) or for ``limit`` CPU seconds, and returns the best solution's routes,
+    pickled; None when too little time is left to be of use."""
     with open(path, "rb") as fh:
-        data, deadline, seed = pickle.load(fh)
-    end = deadline - time.time() - _HANDOFF
+        data, clock, limit, seed = pickle.load(fh)
+    end = limit - time.time() - _HANDOFF if clock == "wall" else limit
     if end < _HELPER_MIN_SECONDS:
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        best = _solve(data, _Until(_Clock("wall"), end), seed).best
+        best = _solve(data, _Until(_Clock(clock), end), seed).best
     return pickle.dumps(_visits(best))
 
 
@@ -178,16 +180,16 @@ def _helper_main():
     os._exit(0)  # skip the interpreter's teardown: the caller is waiting
 
 
-def _default_workers(time_limit, clock):
-    if clock != "wall" or time_limit < _PARALLEL_FROM:
+def _default_workers(time_limit):
+    if time_limit < _PARALLEL_FROM:
         return 1
     return max(1, min(_MAX_WORKERS, len(os.sched_getaffinity(0))))
 
 
-def _start_helper(folder, data, deadline, seed):
+def _start_helper(folder, data, clock, limit, seed):
     path = os.path.join(folder, f"seed{seed}.pickle")
     with open(path, "wb") as fh:
-        pickle.dump((data, deadline, seed), fh)
+        pickle.dump((data, clock, limit, seed), fh)
     code = f"from {__name__} import _helper_main; _helper_main()"
     # Its own interpreter, not multiprocessing: spawning would re-run the caller's main
     # script, which need not be guarded by ``if __name__ == "__main__"``.
@@ -201,17 +203,25 @@ def _start_helper(folder, data, deadline, seed):
 
 def _search(data, timer, time_limit, seed, workers):
     """PyVRP's search, once per worker with seeds ``seed``, ``seed + 1``, ...: this process
-    runs one, helper processes the others, all until the same deadline; the cheapest
-    feasible result wins. A helper that fails costs its run, never the plan."""
+    runs one, helper processes the others, all until the same wall-clock deadline (or,
+    on the CPU clock, each for the CPU seconds left, as if every search had a core of its
+    own); the cheapest feasible result wins. A helper that fails costs its run, never the
+    plan."""
     if workers <= 1:
         return _solve(data, _Until(timer, time_limit), seed).best
-    deadline = time.time() + time_limit - timer()
+    if timer.kind == "wall":
+        limit = deadline = time.time() + time_limit - timer()
+    else:
+        limit, deadline = time_limit - timer(), None
     with tempfile.TemporaryDirectory(prefix="bci-routes-") as folder:
-        helpers = [_start_helper(folder, data, deadline, seed + k) for k in range(1, workers)]
+        helpers = [
+            _start_helper(folder, data, timer.kind, limit, seed + k) for k in range(1, workers)
+        ]
         results = [_solve(data, _Until(timer, time_limit), seed).best]
         for helper in helpers:
+            wait = None if deadline is None else max(0, deadline - time.time()) + _GRACE
             try:
-                out, _ = helper.communicate(timeout=max(0, deadline - time.time()) + _GRACE)
+                out, _ = helper.communicate(timeout=wait)
                 if helper.returncode == 0:
                     routes = [pyvrp.Route(data, v, t) for v, t in pickle.loads(out)]
                     results.append(pyvrp.Solution(data, routes))
@@ -230,7 +240,7 @@ def plan_routes(problem, *, time_limit=10.0, seed=0, clock="wall", workers=None)
     an infeasible day. ``clock="cpu"`` counts the limit in CPU seconds of this process
     instead of wall-clock seconds (for benchmarks on a busy machine). ``workers`` runs
     that many searches side by side in separate processes (default: one per CPU, at most
-    four, for wall-clock limits of 5 s and more; one otherwise).
+    four, for limits of 5 s and more; one otherwise).
     """
     timer = _Clock(clock)
     started = time.perf_counter()
@@ -254,7 +264,7 @@ def plan_routes(problem, *, time_limit=10.0, seed=0, clock="wall", workers=None)
             best = _solve(_build_data(problem, optional=True), _Until(timer, time_limit), seed).best
         else:
             if workers is None:
-                workers = _default_workers(time_limit, clock)
+                workers = _default_workers(time_limit)
             best = _search(_build_data(problem, optional=False), timer, time_limit, seed, workers)
         if not best.is_feasible() and not optional:
             # Windows or shifts bind harder than capacity shows: serve what can be served.
