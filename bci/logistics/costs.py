@@ -1,9 +1,10 @@
 """A period's transport cost shared among library organisations (the Django side of
 ``routing.allocation``): plan every working day of every depot of a POI, then allocate.
 
-The subsidised IBL stream and paid transport inside one organisation are reported apart:
-each organisation's share is split by the items of each stream it sent and received in
-the period (``Transit.funding``). Visits made only for the fixed visit pattern, with no
+The subsidised IBL stream, paid transport inside one organisation, supplier deliveries
+(new stock) and rotating collections are reported apart: each organisation's share is
+split by the items of each stream it sent and received in the period
+(``Transit.funding``). Visits made only for the fixed visit pattern, with no
 items, carry no stream; their part is reported as ``unattributed``.
 """
 
@@ -14,8 +15,11 @@ from dataclasses import dataclass, field
 
 from bci.organisations.models import Node
 
+from .models import Transit
 from .planning import PlanningInputError, plan_day
 from .routing.allocation import METHODS, Day, allocate
+
+STREAMS = tuple(Transit.Funding.values)  # ibl, paid, supplier, rotation
 
 
 @dataclass
@@ -24,7 +28,7 @@ class PeriodCosts:
     first: dt.date
     last: dt.date
     days: list = field(default_factory=list)  # routing.allocation.Day
-    funding: dict = field(default_factory=dict)  # org code -> {"ibl": n, "paid": n}
+    funding: dict = field(default_factory=dict)  # org code -> {stream: items}, ibl/paid always
     names: dict = field(default_factory=dict)  # org code -> name
     warnings: list = field(default_factory=list)
     allocation: object = None
@@ -82,8 +86,8 @@ def period_costs(
             result.days.append(Day(problem, served, planned.plan.cost(problem)))
             for org, streams in planned.input.funding.items():
                 mine = result.funding.setdefault(org, {"ibl": 0, "paid": 0})
-                mine["ibl"] += streams["ibl"]
-                mine["paid"] += streams["paid"]
+                for stream, items in streams.items():
+                    mine[stream] = mine.get(stream, 0) + items
         if progress:
             progress(day)
         day += dt.timedelta(days=1)
@@ -105,12 +109,13 @@ def period_costs(
 
 
 def stream_split(costs, org, amount):
-    """(ibl, paid, unattributed) euros of ``amount`` charged to ``org``."""
-    streams = costs.funding.get(org, {"ibl": 0, "paid": 0})
-    items = streams["ibl"] + streams["paid"]
+    """{stream: euros} of ``amount`` charged to ``org``, by its items per funding stream,
+    plus ``unattributed`` (visits without items)."""
+    streams = costs.funding.get(org, {})
+    items = sum(streams.get(s, 0) for s in STREAMS)
     if not items:
-        return 0.0, 0.0, amount
-    return amount * streams["ibl"] / items, amount * streams["paid"] / items, 0.0
+        return {**{s: 0.0 for s in STREAMS}, "unattributed": amount}
+    return {**{s: amount * streams.get(s, 0) / items for s in STREAMS}, "unattributed": 0.0}
 
 
 def rows(costs):
@@ -118,21 +123,15 @@ def rows(costs):
     a = costs.allocation
     out = []
     for org in a.organisations:
-        row = {
-            "organisation": org,
-            "name": costs.names.get(org, ""),
-            "crates": a.volume[org],
-            "items_ibl": costs.funding.get(org, {}).get("ibl", 0),
-            "items_paid": costs.funding.get(org, {}).get("paid", 0),
-            "standalone": round(a.standalone[org], 2),
-        }
+        row = {"organisation": org, "name": costs.names.get(org, ""), "crates": a.volume[org]}
+        for stream in STREAMS:
+            row[f"items_{stream}"] = costs.funding.get(org, {}).get(stream, 0)
+        row["standalone"] = round(a.standalone[org], 2)
         for method in METHODS:
             amount = a.shares[method][org]
-            ibl, paid, other = stream_split(costs, org, amount)
             row[method] = round(amount, 2)
-            row[f"{method}_ibl"] = round(ibl, 2)
-            row[f"{method}_paid"] = round(paid, 2)
-            row[f"{method}_unattributed"] = round(other, 2)
+            for part, euros in stream_split(costs, org, amount).items():
+                row[f"{method}_{part}"] = round(euros, 2)
             row[f"{method}_over_standalone"] = org in a.over_standalone(method)
         row["shapley_error"] = round(a.shapley_error.get(org, 0.0), 2)
         out.append(row)

@@ -392,7 +392,7 @@ def build_day(depot, day, *, matrix=None):
         }
         stream = result.funding.setdefault(org_code, {"ibl": 0, "paid": 0})
         for t in items["deliver"] + items["collect"]:
-            stream["paid" if t.funding == Transit.Funding.PAID else "ibl"] += 1
+            stream[t.funding] = stream.get(t.funding, 0) + 1  # ibl, paid, supplier, rotation
     if depot_hours:
         d_open, d_close = _minutes(depot_hours[0][0]), _minutes(depot_hours[-1][1])
     else:

@@ -113,3 +113,23 @@ def test_sampled_shapley_reports_its_error_and_is_reproducible(traffic, capsys, 
     again = allocation.allocate(costs.days, samples=8, seed=0, workers=2)
     assert again.shares == costs.allocation.shares
     assert again.shapley_error == costs.allocation.shapley_error
+
+
+def test_rotating_collections_and_new_stock_are_streams_of_their_own(traffic):
+    record = make_record()
+    monday = dt.date(2026, 11, 30)
+    for reason in ("rotation", "rotation", "new_stock"):
+        create_transit(
+            item=make_item(record, traffic.a2),
+            from_node=traffic.a2,
+            to_node=traffic.b1,
+            reason=reason,
+            now=at(monday, 11),
+        )
+    costs = period_costs(traffic.bisc, dt.date(2026, 12, 1), dt.date(2026, 12, 1), time_limit=0.1)
+    assert costs.funding["LIB-A"] == {"ibl": 3, "paid": 2, "rotation": 2, "supplier": 1}
+    row = {r["organisation"]: r for r in rows(costs)}["LIB-A"]
+    assert (row["items_rotation"], row["items_supplier"]) == (2, 1)
+    parts = ("ibl", "paid", "supplier", "rotation", "unattributed")
+    assert math.isclose(sum(row[f"shapley_{p}"] for p in parts), row["shapley"], abs_tol=0.03)
+    assert math.isclose(row["shapley_rotation"], 2 * row["shapley_supplier"], abs_tol=0.02)

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from bci.core.errors import DomainError
-from bci.logistics.costs import find_poi, parse_month, period_costs, rows, write_csv
+from bci.logistics.costs import STREAMS, find_poi, parse_month, period_costs, rows, write_csv
 from bci.logistics.routing.allocation import METHODS
 
 LABELS = {
@@ -84,13 +84,19 @@ class Command(BaseCommand):
         for m in METHODS:
             over = a.over_standalone(m)
             w(f"{LABELS[m]:>12}: {len(over)} organisation(s) charged above stand-alone")
-        w("\nBy stream (Shapley): subsidised IBL | paid inside the organisation | no items")
-        totals = [0.0, 0.0, 0.0]
+        w(
+            "\nBy stream (Shapley): subsidised IBL | paid inside the organisation | "
+            "supplier (new stock) | rotating collections | no items"
+        )
+        parts = [*STREAMS, "unattributed"]
+        totals = dict.fromkeys(parts, 0.0)
         for row in table:
-            parts = (row["shapley_ibl"], row["shapley_paid"], row["shapley_unattributed"])
-            totals = [t + p for t, p in zip(totals, parts, strict=True)]
-            w(f"{row['organisation'][:23]:<24}{parts[0]:>12.2f}{parts[1]:>12.2f}{parts[2]:>12.2f}")
-        w(f"{'total':<24}{totals[0]:>12.2f}{totals[1]:>12.2f}{totals[2]:>12.2f}")
+            line = f"{row['organisation'][:23]:<24}"
+            for part in parts:
+                totals[part] += row[f"shapley_{part}"]
+                line += f"{row[f'shapley_{part}']:>12.2f}"
+            w(line)
+        w(f"{'total':<24}" + "".join(f"{totals[p]:>12.2f}" for p in parts))
         for warning in costs.warnings[:20]:
             w(self.style.WARNING(f"warning: {warning}"))
         if len(costs.warnings) > 20:
