@@ -13,12 +13,18 @@ titles (bulk inserts: setup, not measured). Then measures:
 
 1. ``checkout_item`` through the services: p50/p95 per call and sustained checkouts/s
    (``--ops`` checkouts by distinct patrons, each at the item's home branch);
-2. ``checkin_item`` of those items (p50/p95);
+2. ``renew_loan`` of those loans, then ``checkin_item`` of those items (p50/p95);
 3. check-in with hold capture on a title with ``--queue`` waiting holds: each round checks
    the copy out to the captured hold's patron and back in (only the check-in is timed);
 4. the same check-out / check-in through the API (``/api/v1/circulation/checkouts`` and
    ``/checkins`` via Django's test client: the whole request stack, no socket);
 5. ``retarget_all``: full re-optimisation of every waiting hold.
+
+Every measured operation also reports the SQL statements it sent (savepoints included,
+BEGIN/COMMIT not) and the CPU time of this process, which other load on a shared
+machine does not inflate (on SQLite the database work runs in this process and is
+counted; on PostgreSQL the server's share is not). ``--profile FILE`` writes a cProfile
+of the service check-outs (``python -m pstats FILE``).
 
 Targets (issue 4): service checkout p95 <= 20 ms, capture check-in p95 <= 30 ms,
 >= 200 checkouts/s on SQLite, full re-optimisation of 50,000 holds <= 30 s.
@@ -56,12 +62,42 @@ def pct(values, p):
     return values[k]
 
 
-def report(name, seconds):
+def report(name, seconds, meter=None):
     ms = [s * 1000 for s in seconds]
     print(
         f"{name:<44} n={len(ms):>5}  p50 {pct(ms, 50):7.2f} ms  p95 {pct(ms, 95):7.2f} ms  "
         f"mean {statistics.fmean(ms):7.2f} ms"
     )
+    if meter is not None and meter.cpu:
+        cpu = [s * 1000 for s in meter.cpu]
+        print(
+            f"{'':<44} CPU p50 {pct(cpu, 50):6.2f} ms  p95 {pct(cpu, 95):6.2f} ms  "
+            f"mean {statistics.fmean(cpu):6.2f} ms; SQL statements per call "
+            f"mean {statistics.fmean(meter.statements):.1f}, max {max(meter.statements)}"
+        )
+
+
+class Meter:
+    """Wall time, CPU time and SQL statements of each timed call."""
+
+    def __init__(self):
+        self.wall, self.cpu, self.statements = [], [], []
+        self._count = 0
+
+    def _wrapper(self, execute, sql, params, many, context):
+        self._count += 1
+        return execute(sql, params, many, context)
+
+    def __call__(self, fn, *args, **kwargs):
+        self._count = 0
+        with connection.execute_wrapper(self._wrapper):
+            c, t = time.process_time(), time.perf_counter()
+            result = fn(*args, **kwargs)
+            t, c = time.perf_counter() - t, time.process_time() - c
+        self.wall.append(t)
+        self.cpu.append(c)
+        self.statements.append(self._count)
+        return result
 
 
 def build(args):
@@ -177,27 +213,44 @@ def free_items(n, exclude_records):
 
 def bench_services(args):
     from bci.circulation.models import Hold
-    from bci.circulation.services import checkin_item, checkout_item
+    from bci.circulation.services import checkin_item, checkout_item, renew_loan
     from bci.patrons.models import Card
 
     held = set(Hold.objects.values_list("record_id", flat=True))
     items = free_items(args.ops, held)
     cards = list(Card.objects.order_by("id").values_list("barcode", flat=True)[: len(items)])
-    times = []
+    meter = Meter()
+    profile = None
+    if args.profile:
+        import cProfile
+
+        profile = cProfile.Profile()
+        profile.enable()
+    loans = []
     started = time.perf_counter()
     for item, card in zip(items, cards, strict=False):
-        t = time.perf_counter()
-        checkout_item(item_barcode=item.barcode, card_barcode=card, branch=item.home_branch)
-        times.append(time.perf_counter() - t)
+        loans.append(
+            meter(
+                checkout_item,
+                item_barcode=item.barcode,
+                card_barcode=card,
+                branch=item.home_branch,
+            )
+        )
     total = time.perf_counter() - started
-    report("service checkout", times)
+    if profile is not None:
+        profile.disable()
+        profile.dump_stats(args.profile)
+    report("service checkout", meter.wall, meter)
     print(f"{'service checkout throughput':<44} {len(items) / total:8.0f} checkouts/s")
-    times = []
+    meter = Meter()
+    for loan in loans:
+        meter(renew_loan, loan=loan.pk)
+    report("service renew", meter.wall, meter)
+    meter = Meter()
     for item in items:
-        t = time.perf_counter()
-        checkin_item(item_barcode=item.barcode, branch=item.home_branch)
-        times.append(time.perf_counter() - t)
-    report("service checkin (no holds)", times)
+        meter(checkin_item, item_barcode=item.barcode, branch=item.home_branch)
+    report("service checkin (no holds)", meter.wall, meter)
 
 
 def bench_capture(args):
@@ -231,15 +284,13 @@ def bench_capture(args):
     )
     first = Card.objects.filter(patron=patrons[0]).first().barcode
     checkout_item(item_barcode=item.barcode, card_barcode=first, branch=branch)
-    times = []
+    meter = Meter()
     for _ in range(min(args.rounds, args.queue)):
-        t = time.perf_counter()
-        result = checkin_item(item_barcode=item.barcode, branch=branch)
-        times.append(time.perf_counter() - t)
+        result = meter(checkin_item, item_barcode=item.barcode, branch=branch)
         assert result.action == "hold_shelf", result.action
         card = Card.objects.filter(patron_id=result.routing.hold.patron_id).first().barcode
         checkout_item(item_barcode=item.barcode, card_barcode=card, branch=branch)
-    report(f"checkin with capture, {args.queue}-deep queue", times)
+    report(f"checkin with capture, {args.queue}-deep queue", meter.wall, meter)
 
 
 def bench_api(args):
@@ -253,30 +304,28 @@ def bench_api(args):
     held = set(Hold.objects.values_list("record_id", flat=True))
     items = free_items(args.ops, held)
     cards = list(Card.objects.order_by("-id").values_list("barcode", flat=True)[: len(items)])
-    out, back = [], []
+    out, back = Meter(), Meter()
     started = time.perf_counter()
     for item, card in zip(items, cards, strict=False):
-        t = time.perf_counter()
-        r = client.post(
+        r = out(
+            client.post,
             "/api/v1/circulation/checkouts",
             {"item_barcode": item.barcode, "patron_barcode": card, "branch": item.home_branch.code},
             content_type="application/json",
         )
-        out.append(time.perf_counter() - t)
         assert r.status_code == 201, r.content
     total = time.perf_counter() - started
     for item in items:
-        t = time.perf_counter()
-        r = client.post(
+        r = back(
+            client.post,
             "/api/v1/circulation/checkins",
             {"item_barcode": item.barcode, "branch": item.home_branch.code},
             content_type="application/json",
         )
-        back.append(time.perf_counter() - t)
         assert r.status_code == 200, r.content
-    report("API checkout", out)
+    report("API checkout", out.wall, out)
     print(f"{'API checkout throughput':<44} {len(items) / total:8.0f} checkouts/s")
-    report("API checkin", back)
+    report("API checkin", back.wall, back)
 
 
 def bench_retarget(reset):
@@ -304,6 +353,8 @@ def main():
     parser.add_argument("--queue", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=100)
     parser.add_argument("--skip-retarget", action="store_true")
+    parser.add_argument("--skip-api", action="store_true")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the service check-outs")
     parser.add_argument(
         "--reset-copies",
         action="store_true",
@@ -320,7 +371,8 @@ def main():
         bench_retarget(args.reset_copies)  # first: assigns copies to the bulk-created holds
     bench_services(args)
     bench_capture(args)
-    bench_api(args)
+    if not args.skip_api:
+        bench_api(args)
 
 
 if __name__ == "__main__":

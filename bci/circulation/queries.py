@@ -1,53 +1,104 @@
 """Circulation reads worth a name."""
 
+import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from bci.catalogue.models import Item
-from bci.organisations.models import Node
-from bci.organisations.queries import next_open_day
+from bci.organisations.models import Closure, Node, OpeningHours
+from bci.patrons.models import Block
 from bci.patrons.queries import patron_blocks
 
-from .models import Hold, Loan, LoanRule
-from .policies import due_date, fees_block, resolve_rule
+from .models import Fee, Hold, Loan
+from .policies import due_date, fees_block
+from .rules import rulebook, stamp_params, stamp_sql
 
 BLOCK_FEES = "fees_over_limit"
 
 
 class Rules:
-    """The loan rule rows on ``nodes`` and their ancestors, read in one query; resolve
-    as many category x material type combinations as needed from them."""
+    """Resolved loan terms for any node x category x material type (see ``rules``: the
+    rule table is cached per process and reloaded when its stamp moves). ``nodes`` are
+    accepted for compatibility; the book covers the whole tree."""
 
-    def __init__(self, *nodes):
-        ids = set()
-        for node in nodes:
-            if node is not None:
-                ids.update(node.ancestor_ids())
-        self.rows = list(
-            LoanRule.objects.filter(node_id__in=ids).annotate(node_depth=F("node__depth"))
-        )
+    def __init__(self, *nodes, stamp=None):
+        self.book = rulebook(stamp)
 
     def get(self, node, category, material_type):
-        ids = set(node.ancestor_ids())
-        return resolve_rule(
-            [row for row in self.rows if row.node_id in ids],
-            category=category or "",
-            material_type=material_type,
-        )
+        return self.book.get(node, category, material_type)
 
 
 def rules_for(node, category, material_type):
     """The resolved loan terms on ``node`` (nearest ancestor wins) for ``category`` x
     ``material_type``; ``material_type`` None gives the patron-wide terms (max items)."""
-    return Rules(node).get(node, category, material_type)
+    return rulebook().get(node, category, material_type)
 
 
 def open_day_function(branch):
-    """day -> the first day on or after it that ``branch`` is open (None: no calendar)."""
-    return lambda day: next_open_day(branch, day, include_start=True)
+    """day -> the first day on or after it that ``branch`` is open (None: no calendar).
+
+    The same rule as organisations.queries.next_open_day (its opening hours, closures on
+    it or an ancestor, a year ahead at most), read in one query on the first call."""
+    cache = {}
+
+    def open_day(day):
+        if day not in cache:
+            weekdays, closures = _calendar(branch, day)
+            cache[day] = _first_open_day(day, weekdays, closures)
+        return cache[day]
+
+    return open_day
+
+
+HORIZON_DAYS = 366
+
+
+def _calendar(branch, day):
+    """(opening weekdays, [(first, last) closure days]) of ``branch`` from ``day`` on."""
+    ops = connection.ops
+    hours, closure = OpeningHours._meta.db_table, Closure._meta.db_table
+    ids = branch.ancestor_ids()
+    sql = (
+        f"SELECT weekday, CAST(NULL AS date), CAST(NULL AS date) FROM {ops.quote_name(hours)} "
+        "WHERE node_id = %s UNION ALL "
+        f"SELECT NULL, start_date, end_date FROM {ops.quote_name(closure)} "
+        f"WHERE node_id IN ({', '.join(['%s'] * len(ids))}) AND end_date >= %s "
+        "AND start_date <= %s"
+    )
+    params = [
+        branch.pk,
+        *ids,
+        ops.adapt_datefield_value(day),
+        ops.adapt_datefield_value(day + dt.timedelta(days=HORIZON_DAYS)),
+    ]
+    weekdays, closures = set(), []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for weekday, start, end in cursor.fetchall():
+            if weekday is not None:
+                weekdays.add(int(weekday))
+            else:
+                closures.append((_date(start), _date(end)))
+    return weekdays, closures
+
+
+def _date(value):
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _first_open_day(day, weekdays, closures):
+    if not weekdays:
+        return None
+    for _day in range(HORIZON_DAYS):
+        if day.weekday() in weekdays and not any(s <= day <= e for s, e in closures):
+            return day
+        day += dt.timedelta(days=1)
+    return None
 
 
 def due_date_at(branch, today, period_days):
@@ -66,17 +117,105 @@ def all_blocks(patron, today, *, node=None, rules=None):
     (manual blocks, expired membership, fees at or over the limit)."""
     blocks = patron_blocks(patron, today)
     node = node or patron.home_organisation
-    rule = (rules or Rules(node)).get(node, patron.category.code, None)
+    rule = (rules or Rules()).get(node, patron.category.code, None)
     owed = outstanding_fees(patron)
-    if fees_block(owed, rule.fee_block_limit):
-        blocks.append(
-            (
-                BLOCK_FEES,
-                _("The patron owes EUR %(owed)s; borrowing stops at EUR %(limit)s.")
-                % {"owed": owed, "limit": rule.fee_block_limit},
-            )
-        )
+    fee_block = fees_block_message(owed, rule.fee_block_limit)
+    if fee_block is not None:
+        blocks.append(fee_block)
     return blocks
+
+
+def fees_block_message(owed, limit):
+    """(BLOCK_FEES, message) when ``owed`` reaches ``limit``, else None."""
+    if not fees_block(owed, limit):
+        return None
+    return (
+        BLOCK_FEES,
+        _("The patron owes EUR %(owed)s; borrowing stops at EUR %(limit)s.")
+        % {"owed": owed, "limit": limit},
+    )
+
+
+@dataclass(frozen=True)
+class PatronCounts:
+    """What the services weigh about a patron, read in one query after the patron row
+    is locked (a query that waited for the lock would read an older snapshot)."""
+
+    loans: int  # active loans
+    loans_of_type: int  # ... of ``material_type``
+    guest_loans: int  # ... made at the branches under ``guest_path``
+    guest_loans_of_type: int
+    owed: Decimal  # outstanding fees
+    blocks: int  # manual blocks in force
+    own_waiting_hold: bool  # the patron's waiting hold on ``record_id``
+    others_need_copy: bool  # another patron's waiting hold ``item_id`` could fill
+    stamp: tuple  # the loan rules' stamp (rules.py)
+
+
+def patron_counts(
+    patron, *, material_type=None, guest_path=None, record_id=None, item_id=None, others=False
+):
+    """The patron's counts in one query. ``record_id`` asks for the patron's own waiting
+    hold on that title; with ``others`` (and ``item_id``) for another patron's waiting
+    hold without a copy that this copy could fill (a renewal must yield to it)."""
+    ops = connection.ops
+    q = ops.quote_name
+    loan, item, node = (q(m._meta.db_table) for m in (Loan, Item, Node))
+    fee, block, hold = (q(m._meta.db_table) for m in (Fee, Block, Hold))
+    path = f"{node}.path LIKE %s" if guest_path is not None else "1 = 0"
+    sql = (
+        "SELECT lo.n, lo.n_type, lo.n_guest, lo.n_guest_type, "
+        f"(SELECT COALESCE(SUM(amount - paid - waived), 0) FROM {fee} "
+        "WHERE patron_id = %s AND settled_at IS NULL), "
+        f"(SELECT COUNT(*) FROM {block} WHERE patron_id = %s AND lifted_at IS NULL), "
+        f"(SELECT COUNT(*) FROM {hold} WHERE patron_id = %s AND record_id = %s "
+        "AND status = %s), "
+        + (
+            f"(SELECT COUNT(*) FROM {hold} WHERE record_id = %s AND status = %s "
+            "AND copy_id IS NULL AND (item_id IS NULL OR item_id = %s) AND patron_id <> %s), "
+            if others
+            else "0, "
+        )
+        + f"{stamp_sql()} "
+        f"FROM (SELECT COUNT(*) AS n, "
+        f"SUM(CASE WHEN {item}.material_type = %s THEN 1 ELSE 0 END) AS n_type, "
+        f"SUM(CASE WHEN {path} THEN 1 ELSE 0 END) AS n_guest, "
+        f"SUM(CASE WHEN {path} AND {item}.material_type = %s THEN 1 ELSE 0 END) AS n_guest_type "
+        f"FROM {loan} INNER JOIN {item} ON {item}.id = {loan}.item_id "
+        + (f"INNER JOIN {node} ON {node}.id = {loan}.branch_id " if guest_path is not None else "")
+        + f"WHERE {loan}.patron_id = %s AND {loan}.ended_at IS NULL) lo"
+    )
+    waiting = Hold.Status.WAITING.value
+    guest = [f"{guest_path}%"] if guest_path is not None else []
+    params = [
+        patron.pk,
+        patron.pk,
+        patron.pk,
+        record_id,
+        waiting,
+        *([record_id, waiting, item_id, patron.pk] if others else []),
+        *stamp_params(),
+        material_type,
+        *guest,
+        *guest,
+        material_type,
+        patron.pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    n, n_type, n_guest, n_guest_type, owed, blocks, own, others_n, stamp_n, stamp_id = row
+    return PatronCounts(
+        loans=int(n or 0),
+        loans_of_type=int(n_type or 0),
+        guest_loans=int(n_guest or 0),
+        guest_loans_of_type=int(n_guest_type or 0),
+        owed=Decimal(str(owed or 0)).quantize(Decimal("0.01")),
+        blocks=int(blocks or 0),
+        own_waiting_hold=bool(own),
+        others_need_copy=bool(others_n),
+        stamp=(int(stamp_n or 0), stamp_id),
+    )
 
 
 def active_loans(patron):

@@ -1,6 +1,7 @@
 """Circulation writes. Each service runs in one transaction, locks rows in the fixed
 order item, patron, hold, records domain events and raises DomainError subclasses."""
 
+from .checkin import CheckinResult, checkin_item
 from .common import HOLD_SHELF, RESHELVE, TRANSIT, Routing
 from .fees import charge_fee, pay_fee, waive_fee
 from .holds import (
@@ -12,7 +13,7 @@ from .holds import (
     suspend_hold,
 )
 from .items import mark_item_found, mark_item_lost, mark_item_missing
-from .loans import CheckinResult, checkin_item, checkout_item, renew_loan
+from .loans import checkout_item, renew_loan
 
 __all__ = [
     "HOLD_SHELF",

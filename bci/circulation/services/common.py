@@ -3,6 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +15,8 @@ from bci.core.events import record_event
 from bci.logistics.models import Transit
 from bci.logistics.services import cancel_transit, create_transit, open_transit
 from bci.organisations.models import Node
-from bci.patrons.models import Patron
+from bci.patrons.errors import CardInactive, CardNotFound
+from bci.patrons.models import Card, Patron
 
 from .. import targeting
 from ..errors import NotALendingLocation
@@ -80,14 +82,20 @@ def check_branch(branch):
 
 def lock_item(*, barcode=None, item=None):
     """The item row, locked (first in the fixed lock order item, patron, hold)."""
-    qs = Item.objects.select_for_update(of=("self",))
+    qs = Item.objects.select_for_update(of=("self",)).order_by()
     if item is not None:
         return qs.get(pk=item.pk)
     barcode = (barcode or "").strip()
-    found = qs.filter(barcode=barcode).first() if barcode else None
+    found = first(qs.filter(barcode=barcode)) if barcode else None
     if found is None:
         raise ItemNotFound(barcode=barcode or "-")
     return found
+
+
+def first(queryset):
+    """The first row of an unordered queryset (a unique key: no ORDER BY needed)."""
+    rows = list(queryset[:1])
+    return rows[0] if rows else None
 
 
 def lock_record_items(record):
@@ -111,11 +119,34 @@ def get_record(record):
 
 
 def lock_patron(patron):
+    """The patron row (a Patron or its id), locked, with category and home organisation."""
     return (
         Patron.objects.select_for_update(of=("self",))
         .select_related("category", "home_organisation")
-        .get(pk=patron.pk)
+        .get(pk=getattr(patron, "pk", patron))
     )
+
+
+def lock_card_patron(card_barcode):
+    """The active card with ``card_barcode`` and its patron (category and home
+    organisation selected), the patron row locked: card_by_barcode and lock_patron in
+    one query."""
+    barcode = (card_barcode or "").strip()
+    card = (
+        first(
+            Card.objects.select_for_update(of=("patron",))
+            .select_related("patron__category", "patron__home_organisation")
+            .filter(barcode=barcode)
+            .order_by()
+        )
+        if barcode
+        else None
+    )
+    if card is None:
+        raise CardNotFound(barcode=barcode or "-")
+    if not card.is_active:
+        raise CardInactive(barcode=barcode)
+    return card
 
 
 def set_status(item, to, *, by, where, now, reason, location=None):
@@ -145,18 +176,30 @@ def _start_transit(item, here, to, *, reason, reference, by, now):
 
 
 def release_copy_from_others(item, keep_hold=None):
-    """Free ``item`` from waiting holds that had it targeted (it is taken now)."""
-    qs = Hold.objects.filter(copy=item, status=Hold.Status.WAITING)
+    """Free ``item`` from waiting holds that had it targeted (it is taken now). Returns
+    how many. Plain SQL: it runs on every check-out and capture, and building the
+    ORM's UPDATE cost more than running it."""
+    table = connection.ops.quote_name(Hold._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET copy_id = NULL, copy_reason = '', copy_score = NULL, "
+        "copy_assigned_at = NULL WHERE copy_id = %s AND status = %s"
+    )
+    params = [item.pk, Hold.Status.WAITING.value]
     if keep_hold is not None:
-        qs = qs.exclude(pk=keep_hold.pk)
-    return qs.update(copy=None, copy_reason="", copy_score=None, copy_assigned_at=None)
+        sql += " AND id <> %s"
+        params.append(keep_hold.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
-def deliver_to_hold(hold, item, here, *, by, now, why=""):
+def deliver_to_hold(hold, item, here, *, by, now, why="", release=True):
     """Capture ``item`` for ``hold``: onto this branch's hold shelf when ``here`` is the
-    pick-up branch, else into transit there."""
+    pick-up branch, else into transit there. ``release=False``: the caller already freed
+    the copy from other waiting holds."""
     today = timezone.localdate(now)
-    release_copy_from_others(item, keep_hold=hold)
+    if release:
+        release_copy_from_others(item, keep_hold=hold)
     hold.copy = item
     if why:
         hold.copy_reason = str(why)[:200]
@@ -219,21 +262,24 @@ def best_waiting_hold(item, today=None):
     transaction changed and takes the next), so a deep queue costs no more than a short one.
     """
     waiting = targeting.fillable(
-        Hold.objects.select_for_update(of=("self",)).filter(record_id=item.record_id),
+        Hold.objects.select_for_update(of=("self",))
+        .select_related("patron__category", "pickup_branch")
+        .filter(record_id=item.record_id),
         today or timezone.localdate(),
     )
-    targeted = waiting.filter(copy=item).first()
+    targeted = first(waiting.filter(copy=item).order_by())
     if targeted is not None:
         return targeted
     return waiting.filter(Q(item__isnull=True) | Q(item=item)).order_by("placed_at", "id").first()
 
 
-def route_item(item, here, *, by, now):
+def route_item(item, here, *, by, now, holds_waiting=True):
     """Decide and carry out where ``item`` (at ``here``, free of loans) goes next: fill the
-    best waiting hold, else home unless floating or already home, else reshelve."""
-    hold = best_waiting_hold(item, timezone.localdate(now))
+    best waiting hold, else home unless floating or already home, else reshelve.
+    ``holds_waiting=False``: the caller knows (after locking the item) that no hold on
+    the title is waiting, so none is looked for."""
+    hold = best_waiting_hold(item, timezone.localdate(now)) if holds_waiting else None
     if hold is not None:
-        hold = Hold.objects.select_related("patron__category", "pickup_branch").get(pk=hold.pk)
         # other holds are affected only when a copy is freed: the one this hold was
         # waiting for elsewhere, or this one if the targeter had promised it to another
         freed = hold.copy_id not in (None, item.pk)
@@ -245,6 +291,7 @@ def route_item(item, here, *, by, now):
             by=by,
             now=now,
             why=_("captured at %(branch)s") % {"branch": here.name},
+            release=False,
         )
         if freed:
             targeting.retarget_record(item.record_id, now=now, by=by)

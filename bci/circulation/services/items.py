@@ -13,9 +13,10 @@ from .. import targeting
 from ..errors import ItemNotAvailable, ItemNotMissing, ItemOnLoan
 from ..models import Fee, Loan
 from ..policies import money
+from .checkin import checkin_item
 from .common import lock_item, lock_patron, now_and_today, release_item_holds, set_status
 from .fees import create_fee
-from .loans import _end_loan, checkin_item
+from .loans import _end_loan
 
 REPLACEMENT_SETTING = "circulation.default_replacement_cost"
 DEFAULT_REPLACEMENT = Decimal("25.00")
