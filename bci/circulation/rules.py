@@ -21,6 +21,8 @@ import threading
 from types import SimpleNamespace
 
 from django.db import connection, transaction
+from django.db.models import IntegerField
+from django.db.models.expressions import RawSQL
 
 from .models import LoanRule
 from .policies import resolve_rule
@@ -45,6 +47,24 @@ def stamp_sql():
 
 def stamp_params():
     return [RULES_CHANGED, RULES_CHANGED]
+
+
+def stamp_annotations():
+    """The stamp as two annotations for an ORM query the caller runs anyway; read it back
+    with ``annotated_stamp(row)``."""
+    table = _event_table()
+    return {
+        "rule_stamp_n": RawSQL(
+            f"SELECT COUNT(*) FROM {table} WHERE kind = %s", [RULES_CHANGED], IntegerField()
+        ),
+        "rule_stamp_id": RawSQL(
+            f"SELECT MAX(id) FROM {table} WHERE kind = %s", [RULES_CHANGED], IntegerField()
+        ),
+    }
+
+
+def annotated_stamp(row):
+    return (int(row.rule_stamp_n or 0), row.rule_stamp_id)
 
 
 def read_stamp():

@@ -13,6 +13,7 @@ from bci.patrons.models import Patron
 
 from ..errors import ItemNotCirculating
 from ..models import Fee, Hold, Loan
+from ..rules import annotated_stamp, stamp_annotations
 from .common import (
     HOLD_SHELF,
     TRANSIT,
@@ -55,22 +56,26 @@ class CheckinResult:
 
 def _lock_active_loan(item):
     """The active loan of ``item`` (locked) or None. Its patron is locked first (lock
-    order item, patron, loan); read after the locks: ``open_fees`` (an unsettled fee on
-    the loan) and ``holds_waiting`` (a waiting hold on the title)."""
+    order item, patron, loan). Read with it, after the locks: ``open_fees`` (an
+    unsettled fee on the loan), ``holds_waiting`` (a waiting hold on the title),
+    ``targeted`` (a waiting hold the targeter gave this copy: it cannot have done so
+    while the copy is on loan, but a stale assignment is cleared) and the loan rules'
+    stamp."""
     patron = first(
         Patron.objects.select_for_update(of=("self",))
         .filter(loans__item=item, loans__ended_at__isnull=True)
         .order_by()
     )
+    waiting = Hold.objects.filter(status=Hold.Status.WAITING)
     loan = first(
         Loan.objects.select_for_update(of=("self",))
         .select_related("branch")
         .filter(item=item, ended_at__isnull=True)
         .annotate(
             open_fees=Exists(Fee.objects.filter(loan=OuterRef("pk"), settled_at__isnull=True)),
-            holds_waiting=Exists(
-                Hold.objects.filter(record_id=item.record_id, status=Hold.Status.WAITING)
-            ),
+            holds_waiting=Exists(waiting.filter(record_id=item.record_id)),
+            targeted=Exists(waiting.filter(copy_id=item.pk)),
+            **stamp_annotations(),
         )
         .order_by()
     )
@@ -99,7 +104,7 @@ def checkin_item(*, item_barcode, branch, by=None, now=None):
     if status in (Item.Status.WITHDRAWN, Item.Status.IN_PROCESSING):
         raise ItemNotCirculating(barcode=item.barcode, status=item.get_status_display())
     loan = fee = None
-    holds_waiting = True  # unknown: look for one
+    facts = {}  # what route_item need not look up again
     notes = []
     if status in (Item.Status.MISSING, Item.Status.LOST):
         _waive_lost_fees(item, by=by, now=now)
@@ -118,7 +123,11 @@ def checkin_item(*, item_barcode, branch, by=None, now=None):
     elif status == Item.Status.ON_LOAN:
         loan = _lock_active_loan(item)
         if loan is not None:
-            holds_waiting = loan.holds_waiting
+            facts = {
+                "holds_waiting": loan.holds_waiting,
+                "targeted": loan.targeted,
+                "stamp": annotated_stamp(loan),
+            }
             fee = _end_loan(
                 loan,
                 branch=branch,
@@ -170,7 +179,7 @@ def checkin_item(*, item_barcode, branch, by=None, now=None):
             return CheckinResult(
                 routing=deliver_to_hold(hold, item, branch, by=by, now=now), notes=notes
             )
-    routing = route_item(item, branch, by=by, now=now, holds_waiting=holds_waiting)
+    routing = route_item(item, branch, by=by, now=now, **facts)
     record_event(
         "loan.checked_in" if loan is not None else "item.checked_in",
         subject=loan if loan is not None else item,

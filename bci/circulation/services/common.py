@@ -21,7 +21,8 @@ from bci.patrons.models import Card, Patron
 from .. import targeting
 from ..errors import NotALendingLocation
 from ..models import Hold
-from ..queries import open_day_function, rules_for
+from ..queries import open_day_function
+from ..rules import rulebook
 from ..signals import circulation_owns_status
 
 HOLD_SHELF = "hold_shelf"
@@ -193,10 +194,10 @@ def release_copy_from_others(item, keep_hold=None):
         return cursor.rowcount
 
 
-def deliver_to_hold(hold, item, here, *, by, now, why="", release=True):
+def deliver_to_hold(hold, item, here, *, by, now, why="", release=True, stamp=None):
     """Capture ``item`` for ``hold``: onto this branch's hold shelf when ``here`` is the
     pick-up branch, else into transit there. ``release=False``: the caller already freed
-    the copy from other waiting holds."""
+    the copy from other waiting holds; ``stamp``: the loan rules' stamp, when read."""
     today = timezone.localdate(now)
     if release:
         release_copy_from_others(item, keep_hold=hold)
@@ -214,7 +215,7 @@ def deliver_to_hold(hold, item, here, *, by, now, why="", release=True):
             reason="hold",
             location=here,
         )
-        rule = rules_for(here, hold.patron.category.code, item.material_type)
+        rule = rulebook(stamp).get(here, hold.patron.category.code, item.material_type)
         open_day = open_day_function(here)
         shelf_until = today + dt.timedelta(days=rule.pickup_window_days)
         hold.shelf_until = open_day(shelf_until) or shelf_until
@@ -254,9 +255,11 @@ def deliver_to_hold(hold, item, here, *, by, now, why="", release=True):
     return Routing(TRANSIT, item, destination=hold.pickup_branch, hold=hold, transit=transit)
 
 
-def best_waiting_hold(item, today=None):
+def best_waiting_hold(item, today=None, *, targeted=True):
     """The waiting hold this copy should fill: the hold the targeter gave it to, else the
-    oldest waiting hold it can fill (first come, first served). Locks that hold.
+    oldest waiting hold it can fill (first come, first served). Locks that hold, with
+    its patron, category and pick-up branch selected. ``targeted=False``: the caller
+    knows no waiting hold has this copy.
 
     One row each (LIMIT 1 under FOR UPDATE: PostgreSQL skips a row a concurrent
     transaction changed and takes the next), so a deep queue costs no more than a short one.
@@ -267,23 +270,28 @@ def best_waiting_hold(item, today=None):
         .filter(record_id=item.record_id),
         today or timezone.localdate(),
     )
-    targeted = first(waiting.filter(copy=item).order_by())
-    if targeted is not None:
-        return targeted
+    if targeted:
+        hold = first(waiting.filter(copy=item).order_by())
+        if hold is not None:
+            return hold
     return waiting.filter(Q(item__isnull=True) | Q(item=item)).order_by("placed_at", "id").first()
 
 
-def route_item(item, here, *, by, now, holds_waiting=True):
+def route_item(item, here, *, by, now, holds_waiting=True, targeted=True, stamp=None):
     """Decide and carry out where ``item`` (at ``here``, free of loans) goes next: fill the
     best waiting hold, else home unless floating or already home, else reshelve.
-    ``holds_waiting=False``: the caller knows (after locking the item) that no hold on
-    the title is waiting, so none is looked for."""
-    hold = best_waiting_hold(item, timezone.localdate(now)) if holds_waiting else None
+
+    What the caller read after locking the item saves queries: ``holds_waiting=False``
+    (no hold on the title is waiting), ``targeted=False`` (no waiting hold has this
+    copy), ``stamp`` (the loan rules' stamp)."""
+    today = timezone.localdate(now)
+    hold = best_waiting_hold(item, today, targeted=targeted) if holds_waiting else None
     if hold is not None:
         # other holds are affected only when a copy is freed: the one this hold was
         # waiting for elsewhere, or this one if the targeter had promised it to another
         freed = hold.copy_id not in (None, item.pk)
-        freed = release_copy_from_others(item, keep_hold=hold) > 0 or freed
+        if targeted:
+            freed = release_copy_from_others(item, keep_hold=hold) > 0 or freed
         routing = deliver_to_hold(
             hold,
             item,
@@ -292,6 +300,7 @@ def route_item(item, here, *, by, now, holds_waiting=True):
             now=now,
             why=_("captured at %(branch)s") % {"branch": here.name},
             release=False,
+            stamp=stamp,
         )
         if freed:
             targeting.retarget_record(item.record_id, now=now, by=by)

@@ -253,3 +253,27 @@ def test_renewal_refused_for_blocked_or_ended_loan(world):
     Loan.objects.filter(pk=loan.pk).update(ended_at=at(4), end_reason="returned")
     with pytest.raises(errors.LoanNotActive):
         renew_loan(loan=loan, now=at(5))
+
+
+def test_return_keeps_the_patron_while_a_fee_from_renewal_is_open(world):
+    loan = lend(world)
+    loan = renew_loan(loan=loan.pk, now=at(23))  # two days late: fined at renewal
+    assert Fee.objects.filter(loan=loan, settled_at__isnull=True).exists()
+    result = checkin(world.item, world.net.a1, at(24))
+    assert result.fee is None  # the new due date is weeks away
+    loan.refresh_from_db()
+    assert loan.patron == world.patron
+
+
+def test_return_captures_for_a_hold_that_still_holds_this_copy(world):
+    """A waiting hold the targeter gave this copy (a stale assignment, e.g. from a race
+    while the copy was lent out) comes first, and no other hold keeps the copy."""
+    net = world.net
+    lend(world)
+    older = place_hold(record=world.record, patron=make_patron(net.lib_a), pickup_branch=net.a1)
+    newer = place_hold(record=world.record, patron=make_patron(net.lib_a), pickup_branch=net.a1)
+    Hold.objects.filter(pk=newer.pk).update(copy=world.item)
+    result = checkin(world.item, net.a1, at(2))
+    assert result.action == HOLD_SHELF and result.routing.hold == newer
+    older.refresh_from_db()
+    assert older.status == Hold.Status.WAITING and older.copy is None
