@@ -19,16 +19,22 @@ def enqueue_reindex(*record_ids):
     )
 
 
-@transaction.atomic
 def change_item_status(*, item, to, by=None, where=None, reason="", now=None, location=None):
     """Move ``item`` to status ``to`` following Item.TRANSITIONS; record it; reindex.
 
-    ``location`` (a Node), when given, becomes the item's current location.
+    ``location`` (a Node), when given, becomes the item's current location. A refusal is
+    raised before anything is written, so the writes join the caller's transaction
+    without a savepoint of their own (two round trips less on every check-out).
     """
-    now = now or timezone.now()
     old = item.status
     if not Item.can_transition(old, to):
         raise InvalidStatusTransition(old=Item.Status(old).label, new=Item.Status(to).label)
+    with transaction.atomic(savepoint=False):
+        return _write_status(item, old, to, by, where, reason, now, location)
+
+
+def _write_status(item, old, to, by, where, reason, now, location):
+    now = now or timezone.now()
     item.status = to
     item.status_changed_at = now
     fields = ["status", "status_changed_at"]
