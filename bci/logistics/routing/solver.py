@@ -1,4 +1,4 @@
-"""Solve a day's routes with PyVRP (hybrid genetic search for VRPs with time windows and
+"""Solve a day's routes with PyVRP (iterated local search for VRPs with time windows and
 simultaneous pickup and delivery)."""
 
 import os
@@ -22,12 +22,12 @@ from .schedule import timed_route
 _M_PER_KM = 1000
 _S_PER_MIN = 60
 # Iterated local search with a shorter late-acceptance history than PyVRP's default (300):
-# on the 250-branch benchmark, 30 s runs reached the minimum van count with 3 seeds of 3
-# (default: 0 of 3) and ended 0.2-1.2 % above a 300 s run (default: 1.8-3.5 %); with the
-# machine busier the gain shrinks (docs/performance.md, Routes).
+# on the 250-branch benchmark, 30 CPU-s runs reached the minimum van count with 3 seeds of
+# 3 (default: 0 of 3) and ended 0.6-1.3 % above a 300 CPU-s run (default: 1.8-3.5 %).
+# Other settings tried did no better (docs/performance.md, Routes).
 _PARAMS = pyvrp.SolveParams(ils=pyvrp.IteratedLocalSearchParams(history_length=100))
-# Parallel searches (see _search) for wall-clock limits from _PARALLEL_FROM seconds: a
-# helper process takes ~0.5 s to start.
+# Parallel searches (see _search) for limits from _PARALLEL_FROM seconds: a helper
+# process takes ~0.5 s to start and load PyVRP.
 _PARALLEL_FROM = 5.0
 _MAX_WORKERS = 4
 _HELPER_MIN_SECONDS = 1.0  # a helper with less time left than this gives up
