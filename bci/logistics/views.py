@@ -143,6 +143,7 @@ def driver_sheet(request, code, date, number):
 @login_required
 def packing_slip(request, barcode):
     """The printable manifest of a crate: its barcode, destination and items."""
+    from .national.barcodes import code128_svg
     from .queries import crate_by_barcode, crate_manifest
 
     crate = crate_by_barcode(barcode)
@@ -153,5 +154,10 @@ def packing_slip(request, barcode):
     return render(
         request,
         "logistics/packing_slip.html",
-        {"crate": crate, "transits": crate_manifest(crate), "printed": timezone.now()},
+        {
+            "crate": crate,
+            "barcode": code128_svg(crate.barcode),
+            "transits": crate_manifest(crate),
+            "printed": timezone.now(),
+        },
     )
