@@ -103,7 +103,7 @@ def run(size, args):
         verified(problem, ref, "reference")
         print(
             f"reference {args.ref_seconds:g} s {args.clock:<4}     {describe(problem, ref)}"
-            f"   ({wall:.0f} s wall, {cpu:.0f} s CPU)"
+            f"   ({wall:.0f} s wall, {cpu:.0f} s CPU in this process)"
         )
 
     gaps = []
@@ -125,7 +125,7 @@ def run(size, args):
         saving = (base.km - plan.km) / base.km * 100
         print(
             f"{line}   km saved vs sweep {saving:.1f} %   vans {len(plan.routes)}"
-            f" (lower bound {lower})   ({wall:.1f} s wall, {cpu:.1f} s CPU)"
+            f" (lower bound {lower})   ({wall:.1f} s wall, {cpu:.1f} s CPU in this process)"
         )
     if len(gaps) > 1:
         print(
