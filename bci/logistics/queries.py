@@ -17,16 +17,34 @@ def transit_history(transit):
     rows = Event.objects.filter(
         subject_type=Transit._meta.label_lower, subject_id=str(transit.pk)
     ).select_related("actor")
-    return [
-        {
-            "kind": e.kind,
-            "at": e.occurred_at,
-            "where": e.location_code,
-            "by": e.actor.get_username() if e.actor else e.actor_label,
-            "crate": e.data.get("crate", ""),
-        }
-        for e in rows
-    ]
+    return [_step(e) for e in rows]
+
+
+def _step(event):
+    return {
+        "kind": event.kind,
+        "at": event.occurred_at,
+        "where": event.location_code,
+        "by": event.actor.get_username() if event.actor else event.actor_label,
+        "crate": event.data.get("crate", ""),
+    }
+
+
+def hold_shelf_steps(transit):
+    """For a hold's transit (reference ``hold:<id>``): the hold's arrivals on the pick-up
+    shelf with this transit's item after it left, so a transit page ends where the patron's
+    copy does. Read from the event log; logistics does not import circulation."""
+    kind, _sep, hold_id = transit.reference.partition(":")
+    if transit.reason != Transit.Reason.HOLD or kind != "hold" or not hold_id.isdigit():
+        return []
+    rows = Event.objects.filter(
+        kind="hold.ready",
+        subject_type="circulation.hold",
+        subject_id=hold_id,
+        occurred_at__gte=transit.created_at,
+        data__item=transit.item.barcode,
+    ).select_related("actor")
+    return [_step(e) for e in rows]
 
 
 def crate_manifest(crate):

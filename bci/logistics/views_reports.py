@@ -20,6 +20,7 @@ OVERDUE_ROWS = 500  # rows the overdue page shows; the count above the table say
 
 STEP_LABELS = {
     "transit.missing_from_crate": _("missing from the crate"),
+    "hold.ready": _("on the hold shelf"),
 }
 
 
@@ -89,7 +90,7 @@ def transit_page(request, pk):
         or can(request.user, LOGISTICS_VIEW, transit.from_node)
     ):
         raise DjangoPermissionDenied
-    history = queries.transit_history(transit)
+    history = queries.transit_history(transit) + queries.hold_shelf_steps(transit)
     places = dict(
         Node.objects.filter(code__in={s["where"] for s in history}).values_list("code", "name")
     )

@@ -12,7 +12,12 @@ from bci.circulation.services import checkin_item, place_hold
 from bci.circulation.tests.factories import make_item, make_record
 from bci.logistics import crates, errors
 from bci.logistics.models import Crate, Transit
-from bci.logistics.queries import crate_manifest, overdue_transits, transit_history
+from bci.logistics.queries import (
+    crate_manifest,
+    hold_shelf_steps,
+    overdue_transits,
+    transit_history,
+)
 from bci.logistics.services import create_transit
 from bci.organisations.tests.factories import NodeFactory
 from bci.patrons.tests.factories import make_patron
@@ -88,6 +93,10 @@ def test_a_hold_copy_travels_maastricht_to_houten_through_two_depots(net, depots
     ]
     times = [h["at"] for h in transit_history(transit)]
     assert times == sorted(times)
+    # The transit page ends where the patron's copy does: on the hold shelf in Houten.
+    assert [(h["kind"], h["where"], h["at"]) for h in hold_shelf_steps(transit)] == [
+        ("hold.ready", "A-1", at(23))
+    ]
     assert Crate.objects.get(barcode="K-HOUTEN").status == Crate.Status.EMPTY  # reusable
 
 

@@ -141,6 +141,7 @@ def test_transit_page_lists_every_step_with_time_place_and_crate(client, travell
     assert "K-1" in steps and "K-2" in steps
     assert 'datetime="2026-12-07T10:00:00+01:00"' in steps
     assert "Max Havelaar" in html
+    assert "hold shelf" not in steps  # a return home: no hold to follow
 
 
 def test_transit_page_is_kept_from_other_pois_and_desk_staff(client, travelled, make_staff):
