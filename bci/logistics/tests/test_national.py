@@ -236,7 +236,7 @@ def test_sending_refuses_bad_input_and_changes_nothing(net, hub, copy):
 
     card = Card.objects.filter(patron=patron).first()
     checkout_item(item_barcode="NAT-1", card_barcode=card.barcode, branch=net.a1, now=at(0))
-    assert "check it in" in refused("item_on_loan", send, net)
+    assert "neem het eerst in" in refused("item_on_loan", send, net)
 
 
 def test_an_item_cannot_be_sent_twice(net, hub, copy):
