@@ -204,4 +204,3 @@ def write_plan_files(out, problem, plan, summary):
         )
         written.append(path)
     return written
-

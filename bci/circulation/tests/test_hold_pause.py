@@ -22,12 +22,16 @@ from .conftest import NOW, TODAY, at
 def _queue(world):
     """The copy is out on loan; Anna (first) and Bert (second) wait for it."""
     other = make_patron(world.net.lib_a, last_name="Klaassen")
-    checkout_item(item_barcode="ITEM-A1", card_barcode=card_of(other), branch=world.net.a1,
-                  now=NOW)
-    anna = place_hold(record=world.record, pickup_branch=world.net.a1, patron=world.patron,
-                      now=at(hours=1))
-    bert = place_hold(record=world.record, pickup_branch=world.net.a1,
-                      patron=make_patron(world.net.lib_a, last_name="Bakker"), now=at(hours=2))
+    checkout_item(item_barcode="ITEM-A1", card_barcode=card_of(other), branch=world.net.a1, now=NOW)
+    anna = place_hold(
+        record=world.record, pickup_branch=world.net.a1, patron=world.patron, now=at(hours=1)
+    )
+    bert = place_hold(
+        record=world.record,
+        pickup_branch=world.net.a1,
+        patron=make_patron(world.net.lib_a, last_name="Bakker"),
+        now=at(hours=2),
+    )
     return anna, bert
 
 
@@ -59,8 +63,9 @@ def test_resuming_early_puts_the_hold_back_at_its_place(world):
     assert anna.status == Hold.Status.READY and anna.suspended_until is None
 
 
-@pytest.mark.parametrize("until", [TODAY, TODAY - dt.timedelta(days=1),
-                                   TODAY + dt.timedelta(days=400), None])
+@pytest.mark.parametrize(
+    "until", [TODAY, TODAY - dt.timedelta(days=1), TODAY + dt.timedelta(days=400), None]
+)
 def test_pause_dates_must_lie_ahead_within_a_year(world, until):
     anna, _bert = _queue(world)
     with pytest.raises(InvalidPauseDate):

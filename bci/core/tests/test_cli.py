@@ -3,8 +3,9 @@ import sys
 
 
 def _bci(*args):
-    return subprocess.run([sys.executable, "-m", "bci.core.cli", *args], capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bci.core.cli", *args], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_help_lists_the_commands():

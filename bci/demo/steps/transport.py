@@ -112,8 +112,8 @@ def seed_transport(now):
     # D1 morning: new stock for the Neude
     deliver_new_stock(stock[NEUDE], ["KR-UTR-0001"], d1, (7, 0))
     walked, waiting = place_houten_holds(houten, maastricht, d1, d2)
-    walk_to_houten(walked, d1, d2)
-    part_way(waiting, d2)
+    walk(walked, WALK, (d1, d2), picked=at(d1, 14, 10))
+    walk(waiting, PART_WAY, (d1, d2), picked=at(d2, 13, 30))
     # D2 afternoon: the rotating collection packed at the Neude, more new stock at depots
     pack_rotation(node(NEUDE), node(OVERVECHT), "KR-UTR-0001", at(d2, 15, 0))
     stage_new_stock(stock[HOUTEN], "KR-UTR-0002", at(d2, 14, 0))
@@ -308,70 +308,48 @@ def _pick(hold, maastricht, now):
     return copy, result.routing.transit
 
 
-def walk_to_houten(hold, d1, d2):
+# The scans of the two walks: (action, crate, where, who, day, hour, minute). "where" is a
+# location code or "limburg" / "utrecht" for the depots serving Maastricht and Houten.
+WALK = [
+    ("pack", "KR-LIM-0001", MAASTRICHT, BY, 1, 16, 30),
+    ("collect", "KR-LIM-0001", MAASTRICHT, "chauffeur Limburg", 1, 16, 55),
+    ("unload", "KR-LIM-0001", "limburg", "sorteerder Roermond", 1, 18, 5),
+    ("pack", "KR-LIM-0003", "limburg", "sorteerder Roermond", 1, 18, 30),
+    ("collect", "KR-LIM-0003", "limburg", "nachtrit Roermond-Utrecht", 1, 21, 15),
+    ("unload", "KR-LIM-0003", "utrecht", "sorteerder BiSC", 2, 5, 40),
+    ("pack", "KR-UTR-0003", "utrecht", "sorteerder BiSC", 2, 6, 15),
+    ("collect", "KR-UTR-0003", "utrecht", "chauffeur Utrecht", 2, 7, 0),
+    ("deliver", "KR-UTR-0003", HOUTEN, "chauffeur Utrecht", 2, 9, 5),
+    ("receive", "KR-UTR-0003", HOUTEN, "houten-balie", 2, 9, 20),
+]
+# The second copy: sorted at the cross-dock, in a crate for Utrecht, waiting for the
+# night trunk.
+PART_WAY = [
+    ("pack", "KR-LIM-0002", MAASTRICHT, BY, 2, 16, 20),
+    ("collect", "KR-LIM-0002", MAASTRICHT, "chauffeur Limburg", 2, 16, 45),
+    ("unload", "KR-LIM-0002", "limburg", "sorteerder Roermond", 2, 17, 50),
+    ("pack", "KR-LIM-0004", "limburg", "sorteerder Roermond", 2, 18, 10),
+]
+
+
+def walk(hold, script, days, picked):
+    """Pick ``hold``'s copy at Maastricht at ``picked`` and scan it along ``script``."""
     maastricht, houten = node(MAASTRICHT), node(HOUTEN)
-    limburg, utrecht = depot_for(maastricht), depot_for(houten)
-    copy, _transit = _pick(hold, maastricht, at(d1, 14, 10))
-    scan = copy.barcode
-    pack_item(
-        crate_barcode="KR-LIM-0001", item_barcode=scan, at=maastricht, by=BY, now=at(d1, 16, 30)
-    )
-    collect_crate(
-        crate_barcode="KR-LIM-0001", at=maastricht, by="chauffeur Limburg", now=at(d1, 16, 55)
-    )
-    unload_at_depot(
-        crate_barcode="KR-LIM-0001", depot=limburg, by="sorteerder Roermond", now=at(d1, 18, 5)
-    )
-    pack_item(
-        crate_barcode="KR-LIM-0003",
-        item_barcode=scan,
-        at=limburg,
-        by="sorteerder Roermond",
-        now=at(d1, 18, 30),
-    )
-    collect_crate(
-        crate_barcode="KR-LIM-0003", at=limburg, by="nachtrit Roermond-Utrecht", now=at(d1, 21, 15)
-    )
-    unload_at_depot(
-        crate_barcode="KR-LIM-0003", depot=utrecht, by="sorteerder BiSC", now=at(d2, 5, 40)
-    )
-    pack_item(
-        crate_barcode="KR-UTR-0003",
-        item_barcode=scan,
-        at=utrecht,
-        by="sorteerder BiSC",
-        now=at(d2, 6, 15),
-    )
-    collect_crate(crate_barcode="KR-UTR-0003", at=utrecht, by="chauffeur Utrecht", now=at(d2, 7, 0))
-    deliver_crate(crate_barcode="KR-UTR-0003", at=houten, by="chauffeur Utrecht", now=at(d2, 9, 5))
-    receive_crate(
-        crate_barcode="KR-UTR-0003", at=houten, scanned=[scan], by="houten-balie", now=at(d2, 9, 20)
-    )
-
-
-def part_way(hold, d2):
-    """The second copy: sorted at the cross-dock, in a crate for Utrecht, waiting for the
-    night trunk."""
-    maastricht = node(MAASTRICHT)
-    limburg = depot_for(maastricht)
-    copy, _transit = _pick(hold, maastricht, at(d2, 13, 30))
-    scan = copy.barcode
-    pack_item(
-        crate_barcode="KR-LIM-0002", item_barcode=scan, at=maastricht, by=BY, now=at(d2, 16, 20)
-    )
-    collect_crate(
-        crate_barcode="KR-LIM-0002", at=maastricht, by="chauffeur Limburg", now=at(d2, 16, 45)
-    )
-    unload_at_depot(
-        crate_barcode="KR-LIM-0002", depot=limburg, by="sorteerder Roermond", now=at(d2, 17, 50)
-    )
-    pack_item(
-        crate_barcode="KR-LIM-0004",
-        item_barcode=scan,
-        at=limburg,
-        by="sorteerder Roermond",
-        now=at(d2, 18, 10),
-    )
+    places = {"limburg": depot_for(maastricht), "utrecht": depot_for(houten)}
+    copy, _transit = _pick(hold, maastricht, picked)
+    for action, crate, where, by, day, hour, minute in script:
+        place = places.get(where) or node(where)
+        now = at(days[day - 1], hour, minute)
+        if action == "pack":
+            pack_item(crate_barcode=crate, item_barcode=copy.barcode, at=place, by=by, now=now)
+        elif action == "collect":
+            collect_crate(crate_barcode=crate, at=place, by=by, now=now)
+        elif action == "unload":
+            unload_at_depot(crate_barcode=crate, depot=place, by=by, now=now)
+        elif action == "deliver":
+            deliver_crate(crate_barcode=crate, at=place, by=by, now=now)
+        else:
+            receive_crate(crate_barcode=crate, at=place, scanned=[copy.barcode], by=by, now=now)
 
 
 def summary():

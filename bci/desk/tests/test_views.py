@@ -158,8 +158,9 @@ def test_place_hold_from_the_patron_page_shows_the_chosen_copy(desk, world):
     assert Hold.objects.count() == 1
 
 
-def test_lending_to_another_librarys_member_shows_only_what_lending_needs(client, world,
-                                                                         make_staff):
+def test_lending_to_another_librarys_member_shows_only_what_lending_needs(
+    client, world, make_staff
+):
     net, patron, card, record, item = world
     checkout_item(item_barcode="ITEM-A1", card_barcode=card, branch=net.a1)  # at home, A
     charge_fee(patron=patron, amount="2.50", kind=Fee.Kind.OTHER, note="kapotte hoes")

@@ -114,17 +114,22 @@ def send_national(
         now=now,
     )
     shipment.save(update_fields=["transit"])
+    _travelling(item, at, by=by, now=now)
+    record("sent", shipment, by=by, where=at, now=now, item=item.barcode, hub=hub.code)
+    return shipment
+
+
+def _travelling(item, where, *, by, now):
+    """The item is on its national IBL way, last seen at ``where``."""
     change_item_status(
         item=item,
         to=Item.Status.IN_TRANSIT,
         by=by,
-        where=at,
+        where=where,
         reason="national_ibl",
         now=now,
-        location=at,
+        location=where,
     )
-    record("sent", shipment, by=by, where=at, now=now, item=item.barcode, hub=hub.code)
-    return shipment
 
 
 @transaction.atomic
@@ -152,15 +157,7 @@ def national_at_hub(*, outbound_barcode, at, by=None, now=None):
             action=_("the hub scan"),
         )
     receive_transit(transit=transit, at=hub, by=by, now=now)
-    change_item_status(
-        item=item,
-        to=Item.Status.IN_TRANSIT,
-        by=by,
-        where=hub,
-        reason="national_ibl",
-        now=now,
-        location=hub,
-    )
+    _travelling(item, hub, by=by, now=now)
     record("at_hub", shipment, by=by, where=hub, now=now, item=item.barcode)
     return shipment
 
@@ -215,15 +212,7 @@ def receive_national_return(*, return_barcode, at, by=None, now=None):
             by=by,
             now=now,
         )
-        change_item_status(
-            item=item,
-            to=Item.Status.IN_TRANSIT,
-            by=by,
-            where=at,
-            reason="national_ibl",
-            now=now,
-            location=at,
-        )
+        _travelling(item, at, by=by, now=now)
         result = NationalReturn(shipment, "transit", home, back)
     else:
         # circulation comes before logistics; this back-edge is the one receive_crate takes
