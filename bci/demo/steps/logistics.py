@@ -21,5 +21,6 @@ def run(*, console, now):
         if kept is None:
             kept = store_plan(plan_day(depot, day, time_limit=TIME_LIMIT), by="bci demo", now=now)
         s = kept.summary
-        parts.append(f"{depot.code}: {s['stops']} stops, {s['vans']} vans, {s['km']} km")
+        vans = "1 van" if s["vans"] == 1 else f"{s['vans']} vans"
+        parts.append(f"{depot.code}: {s['stops']} stops, {vans}, {s['km']} km")
     return f"{day.isoformat()}: " + "; ".join(parts) if parts else "no depots"

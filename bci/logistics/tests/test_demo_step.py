@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def test_demo_step_plans_every_depot_for_the_next_working_day(net):
     friday = timezone.make_aware(dt.datetime(2026, 12, 4, 18))
     summary = step.run(console=Console(quiet=True), now=friday)
-    assert summary.startswith("2026-12-07: BISC-DEPOT: 3 stops, 1 vans")
+    assert summary.startswith("2026-12-07: BISC-DEPOT: 3 stops, 1 van,")
     kept = RoutePlan.objects.get(depot=net.depot, day=dt.date(2026, 12, 7))
     assert kept.summary["check"] == [] and kept.summary["unserved"] == []
     assert "<polyline" in kept.map_svg and kept.stops.count() == 3
