@@ -21,18 +21,6 @@ from .rules import rulebook, stamp_params, stamp_sql
 BLOCK_FEES = "fees_over_limit"
 
 
-class Rules:
-    """Resolved loan terms for any node x category x material type (see ``rules``: the
-    rule table is cached per process and reloaded when its stamp moves). ``nodes`` are
-    accepted for compatibility; the book covers the whole tree."""
-
-    def __init__(self, *nodes, stamp=None):
-        self.book = rulebook(stamp)
-
-    def get(self, node, category, material_type):
-        return self.book.get(node, category, material_type)
-
-
 def rules_for(node, category, material_type):
     """The resolved loan terms on ``node`` (nearest ancestor wins) for ``category`` x
     ``material_type``; ``material_type`` None gives the patron-wide terms (max items)."""
@@ -112,12 +100,12 @@ def outstanding_fees(patron):
     return Decimal(total).quantize(Decimal("0.01"))
 
 
-def all_blocks(patron, today, *, node=None, rules=None):
+def all_blocks(patron, today, *, node=None):
     """[(code, message)] of everything that stops ``patron`` borrowing at ``node``
     (manual blocks, expired membership, fees at or over the limit)."""
     blocks = patron_blocks(patron, today)
     node = node or patron.home_organisation
-    rule = (rules or Rules()).get(node, patron.category.code, None)
+    rule = rulebook().get(node, patron.category.code, None)
     owed = outstanding_fees(patron)
     fee_block = fees_block_message(owed, rule.fee_block_limit)
     if fee_block is not None:

@@ -30,7 +30,8 @@ from ..errors import (
     RenewalLimitReached,
 )
 from ..models import Fee, Hold, Loan
-from ..queries import Rules, due_date_at, fees_block_message, patron_counts
+from ..queries import due_date_at, fees_block_message, patron_counts
+from ..rules import rulebook
 from .common import (
     check_branch,
     first,
@@ -56,7 +57,7 @@ def refuse_if_blocked(patron, today, node, rules=None, counts=None):
                 raise PatronBlocked(reason=message)
     if patron.is_expired(today):
         raise MembershipExpired(date=patron.expires_on.isoformat())
-    rules = rules or Rules(stamp=counts.stamp)
+    rules = rules or rulebook(counts.stamp)
     limit = rules.get(node, patron.category.code, None).fee_block_limit
     if fees_block_message(counts.owed, limit) is not None:
         raise FeeLimitReached(owed=counts.owed, limit=limit)
@@ -153,7 +154,7 @@ def checkout_item(*, item_barcode, card_barcode, branch, by=None, now=None):
         guest_path=guest[1].path if guest else None,
         record_id=item.record_id,
     )
-    rules = Rules(stamp=counts.stamp)
+    rules = rulebook(counts.stamp)
     refuse_if_blocked(patron, today, branch, rules, counts)
 
     # the item: free, or on the hold shelf for this very patron
