@@ -140,12 +140,17 @@ def _logged(patron_id, kind, key):
     return Notice.objects.filter(patron_id=patron_id, kind=kind, key=key).exists()
 
 
-def _on_hold_ready(event):
-    hold = (
+def _hold(event):
+    """The hold an event is about, with what its notice shows, or None if it is gone."""
+    return (
         Hold.objects.select_related("record", "pickup_branch", "patron__home_organisation")
         .filter(pk=event.subject_id)
         .first()
     )
+
+
+def _on_hold_ready(event):
+    hold = _hold(event)
     if hold is None or hold.status != Hold.Status.READY:
         return None  # picked up or gone before we got to it
     key = f"hold:{hold.pk}:{event.pk}"
@@ -165,11 +170,7 @@ def _on_hold_ready(event):
 
 
 def _on_hold_expired(event):
-    hold = (
-        Hold.objects.select_related("record", "pickup_branch", "patron__home_organisation")
-        .filter(pk=event.subject_id)
-        .first()
-    )
+    hold = _hold(event)
     if hold is None:
         return None
     key = f"hold:{hold.pk}"
