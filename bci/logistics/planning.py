@@ -169,27 +169,26 @@ def parse_vans(raw, *, depot_code):
     return vans
 
 
-def _positive_number(node, key, default):
+def _number(node, key, default):
+    """The setting ``key`` of ``node`` as a float, and the raw value for messages."""
     value = resolve_setting(node, key, default)
     try:
-        number = float(value)
+        return float(value), value
     except (TypeError, ValueError):
         raise PlanningInputError(
             message=f"setting {key!r} must be a number, not {value!r}"
         ) from None
+
+
+def _positive_number(node, key, default):
+    number, value = _number(node, key, default)
     if not number > 0 or math.isinf(number):
         raise PlanningInputError(message=f"setting {key!r} must be above zero, not {value!r}")
     return number
 
 
 def _non_negative(node, key, default):
-    value = resolve_setting(node, key, default)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise PlanningInputError(
-            message=f"setting {key!r} must be a number, not {value!r}"
-        ) from None
+    number, _value = _number(node, key, default)
     if number < 0 or math.isinf(number):
         raise PlanningInputError(message=f"setting {key!r} must not be negative")
     return number
