@@ -16,7 +16,7 @@ from bci.patrons.queries import patron_blocks
 
 from .models import Fee, Hold, Loan
 from .policies import due_date, fees_block
-from .rules import rulebook, stamp_params, stamp_sql
+from .rules import as_stamp, rulebook, stamp_params, stamp_sql
 
 BLOCK_FEES = "fees_over_limit"
 
@@ -202,7 +202,7 @@ def patron_counts(
         blocks=int(blocks or 0),
         own_waiting_hold=bool(own),
         others_need_copy=bool(others_n),
-        stamp=(int(stamp_n or 0), stamp_id),
+        stamp=as_stamp(stamp_n, stamp_id),
     )
 
 

@@ -36,43 +36,49 @@ def _event_table():
     return connection.ops.quote_name(Event._meta.db_table)
 
 
-def stamp_sql():
-    """Two scalar subqueries (count, max id) for a SELECT list; params: ``stamp_params()``."""
+def _stamp_subqueries():
+    """The stamp's two scalar subqueries (count, max id); each takes ``[RULES_CHANGED]``."""
     table = _event_table()
     return (
-        f"(SELECT COUNT(*) FROM {table} WHERE kind = %s), "
-        f"(SELECT MAX(id) FROM {table} WHERE kind = %s)"
+        f"SELECT COUNT(*) FROM {table} WHERE kind = %s",
+        f"SELECT MAX(id) FROM {table} WHERE kind = %s",
     )
+
+
+def stamp_sql():
+    """The stamp for a SELECT list (two columns); params: ``stamp_params()``; read the
+    columns back with ``as_stamp``."""
+    return ", ".join(f"({sql})" for sql in _stamp_subqueries())
 
 
 def stamp_params():
     return [RULES_CHANGED, RULES_CHANGED]
 
 
+def as_stamp(count, last):
+    """The stamp from its two columns as read."""
+    return (int(count or 0), last)
+
+
 def stamp_annotations():
     """The stamp as two annotations for an ORM query the caller runs anyway; read it back
     with ``annotated_stamp(row)``."""
-    table = _event_table()
+    count, last = _stamp_subqueries()
     return {
-        "rule_stamp_n": RawSQL(
-            f"SELECT COUNT(*) FROM {table} WHERE kind = %s", [RULES_CHANGED], IntegerField()
-        ),
-        "rule_stamp_id": RawSQL(
-            f"SELECT MAX(id) FROM {table} WHERE kind = %s", [RULES_CHANGED], IntegerField()
-        ),
+        "rule_stamp_n": RawSQL(count, [RULES_CHANGED], IntegerField()),
+        "rule_stamp_id": RawSQL(last, [RULES_CHANGED], IntegerField()),
     }
 
 
 def annotated_stamp(row):
-    return (int(row.rule_stamp_n or 0), row.rule_stamp_id)
+    return as_stamp(row.rule_stamp_n, row.rule_stamp_id)
 
 
 def read_stamp():
     """The current stamp of the rule table (one query)."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {stamp_sql()}", stamp_params())
-        count, last = cursor.fetchone()
-    return (int(count or 0), last)
+        return as_stamp(*cursor.fetchone())
 
 
 class RuleBook:
