@@ -42,11 +42,6 @@ def text_escape(value) -> str:
     return xml_escape(clean(value))
 
 
-def attr_escape(value) -> str:
-    """An attribute value (in double quotes): cleaned and escaped for XML."""
-    return xml_escape_attr(clean(value))
-
-
 class Splicer:
     """Pre-serialised fragments (records) inside an ElementTree document: ``add`` leaves a
     placeholder comment, ``tostring`` serialises the tree and puts the fragments in.

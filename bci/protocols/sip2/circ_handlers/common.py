@@ -10,12 +10,11 @@ from django.utils import timezone
 from bci.catalogue.errors import ItemNotFound
 from bci.catalogue.models import Item, MaterialType
 from bci.circulation import services as circ
-from bci.circulation.models import Fee
 from bci.core import throttle
 from bci.patrons.errors import WrongPin
 from bci.patrons.queries import card_by_barcode
 
-from ..messages.codes import CirculationStatus, FeeType, MediaType
+from ..messages.codes import CirculationStatus, MediaType
 from ..messages.dates import format_date
 
 CURRENCY = "EUR"
@@ -43,15 +42,6 @@ MEDIA_TYPE = {
     MaterialType.MUSIC: MediaType.CD,
     MaterialType.DVD: MediaType.VIDEO_TAPE,
     MaterialType.GAME: MediaType.CD,
-}
-
-FEE_TYPE = {
-    Fee.Kind.OVERDUE: FeeType.OVERDUE,
-    Fee.Kind.LOST: FeeType.REPLACEMENT,
-    Fee.Kind.HOLD: FeeType.HOLD_FEE,
-    Fee.Kind.DAMAGE: FeeType.DAMAGE,
-    Fee.Kind.SUBSCRIPTION: FeeType.ADMINISTRATIVE,
-    Fee.Kind.OTHER: FeeType.OTHER,
 }
 
 # the sort bin (CL) a returns sorter gets for each check-in outcome
