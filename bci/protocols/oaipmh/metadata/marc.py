@@ -102,18 +102,7 @@ def normalised(marc, holdings=(), *, fallback_title="", clean_values=True):
         _insert(fields, [("245", "0", "0", [("a", tidy(fallback_title))])])
     added = []
     for h in holdings:
-        subfields = [("a", tidy(h.owner_code))]
-        for code, value in (
-            ("b", h.branch_code),
-            ("c", h.shelf_code),
-            ("h", h.call_number),
-            ("p", h.barcode),
-            ("w", h.material_type),
-            ("s", h.status),
-        ):
-            if value:
-                subfields.append((code, tidy(value)))
-        added.append(("852", " ", " ", subfields))
+        added.append(("852", " ", " ", [(code, tidy(v)) for code, v in _holding_subfields(h)]))
     if added:
         _insert(fields, added)
     return leader, fields
@@ -148,8 +137,8 @@ def marc_record(marc: dict, holdings=(), *, fallback_title="") -> pymarc.Record:
     return record
 
 
-def _holding_xml(h):
-    out = ['<datafield tag="852" ind1=" " ind2=" ">']
+def _holding_subfields(h):
+    """The 852 subfields of one holding: $a always, the others when they have a value."""
     for code, value in (
         ("a", h.owner_code),
         ("b", h.branch_code),
@@ -160,7 +149,13 @@ def _holding_xml(h):
         ("s", h.status),
     ):
         if value or code == "a":
-            out.append(f'<subfield code="{code}">{xml_escape(_as_text(value))}</subfield>')
+            yield code, value
+
+
+def _holding_xml(h):
+    out = ['<datafield tag="852" ind1=" " ind2=" ">']
+    for code, value in _holding_subfields(h):
+        out.append(f'<subfield code="{code}">{xml_escape(_as_text(value))}</subfield>')
     out.append("</datafield>")
     return "".join(out)
 
