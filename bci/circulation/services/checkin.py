@@ -84,6 +84,17 @@ def _lock_active_loan(item):
     return loan
 
 
+def _lock_captured_hold(item, status):
+    """The hold ``item`` was captured for (``status``: in transit or ready), locked, with
+    its patron's category and pick-up branch; None when there is none."""
+    return (
+        Hold.objects.select_for_update(of=("self",))
+        .filter(copy=item, status=status)
+        .select_related("patron__category", "pickup_branch")
+        .first()
+    )
+
+
 def _waive_lost_fees(item, *, by, now):
     """A lost copy turned up: unpaid replacement costs are waived."""
     from .fees import waive_fee
@@ -155,30 +166,18 @@ def checkin_item(*, item_barcode, branch, by=None, now=None):
             return CheckinResult(routing=routing, notes=notes)
         if transit is not None:
             receive_transit(transit=transit, at=branch, by=by, now=now)
-        hold = (
-            Hold.objects.select_for_update(of=("self",))
-            .filter(copy=item, status=Hold.Status.IN_TRANSIT)
-            .select_related("patron__category", "pickup_branch")
-            .first()
-        )
+        hold = _lock_captured_hold(item, Hold.Status.IN_TRANSIT)
         if hold is not None:
             routing = deliver_to_hold(hold, item, branch, by=by, now=now)
             return CheckinResult(routing=routing, notes=notes)
     elif status == Item.Status.ON_HOLD_SHELF:
-        hold = (
-            Hold.objects.select_for_update(of=("self",))
-            .filter(copy=item, status=Hold.Status.READY)
-            .select_related("patron__category", "pickup_branch")
-            .first()
-        )
-        if hold is not None and hold.pickup_branch_id == branch.pk:
-            return CheckinResult(
-                routing=Routing(HOLD_SHELF, item, destination=branch, hold=hold), notes=notes
-            )
-        if hold is not None:  # the copy wandered off: send it to the pick-up branch
-            return CheckinResult(
-                routing=deliver_to_hold(hold, item, branch, by=by, now=now), notes=notes
-            )
+        hold = _lock_captured_hold(item, Hold.Status.READY)
+        if hold is not None:
+            if hold.pickup_branch_id == branch.pk:
+                routing = Routing(HOLD_SHELF, item, destination=branch, hold=hold)
+            else:  # the copy wandered off: send it to the pick-up branch
+                routing = deliver_to_hold(hold, item, branch, by=by, now=now)
+            return CheckinResult(routing=routing, notes=notes)
     routing = route_item(item, branch, by=by, now=now, **facts)
     record_event(
         "loan.checked_in" if loan is not None else "item.checked_in",
