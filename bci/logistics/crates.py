@@ -102,6 +102,16 @@ def _move(transit, status, *, by, now, where, crate, **fields):
     )
 
 
+def _arriving(barcode, at, action):
+    """The locked crate ``barcode``, on a van bound for ``at``; else why ``action`` can't be."""
+    crate = _crate(barcode)
+    if crate.status != Crate.Status.ON_VAN:
+        raise CrateState(crate=crate.barcode, status=crate.get_status_display(), action=action)
+    if crate.destination_id != at.pk:
+        raise CrateWrongBranch(crate=crate.barcode, to=crate.destination.code, at=at.code)
+    return crate
+
+
 def _contents(crate):
     return list(
         Transit.objects.select_for_update(of=("self",))
@@ -196,11 +206,7 @@ def collect_crate(*, crate_barcode, at, by=None, now=None):
 def unload_at_depot(*, crate_barcode, depot, by=None, now=None):
     """Open a crate that came in for ``depot``: its items wait there to be re-sorted."""
     now = now or timezone.now()
-    crate = _crate(crate_barcode)
-    if crate.status != Crate.Status.ON_VAN:
-        raise CrateState(crate=crate.barcode, status=crate.get_status_display(), action="unload")
-    if crate.destination_id != depot.pk:
-        raise CrateWrongBranch(crate=crate.barcode, to=crate.destination.code, at=depot.code)
+    crate = _arriving(crate_barcode, depot, "unload")
     transits = _contents(crate)
     for transit in transits:
         _move(
@@ -226,11 +232,7 @@ def _empty(crate, at, now):
 def deliver_crate(*, crate_barcode, at, by=None, now=None):
     """The driver drops a crate at its destination branch ``at``."""
     now = now or timezone.now()
-    crate = _crate(crate_barcode)
-    if crate.status != Crate.Status.ON_VAN:
-        raise CrateState(crate=crate.barcode, status=crate.get_status_display(), action="deliver")
-    if crate.destination_id != at.pk:
-        raise CrateWrongBranch(crate=crate.barcode, to=crate.destination.code, at=at.code)
+    crate = _arriving(crate_barcode, at, "deliver")
     for transit in _contents(crate):
         _move(transit, Transit.Status.DELIVERED, by=by, now=now, where=at, crate=crate)
     crate.status, crate.location, crate.updated_at = Crate.Status.DELIVERED, at, now
