@@ -73,46 +73,53 @@ def _scan_node(request, code):
     return node
 
 
+def _open_shipment(request, which, form_class, write):
+    """Validate the send or request form, open the shipment with ``write(cleaned_data)``
+    and show its slip; a bad form or a refused write shows the page again."""
+    form = form_class(request.POST, locations=_choices(request.user, LENDING))
+    if not form.is_valid():
+        return _page(request, which=which, status=400)
+    try:
+        shipment = write(form.cleaned_data)
+    except DomainError as exc:
+        return _page(request, which=which, error=exc, status=400)
+    return redirect("logistics:national:slip", barcode=shipment.outbound_barcode)
+
+
 @login_required
 @require_POST
 def send(request):
-    form = SendForm(request.POST, locations=_choices(request.user, LENDING))
-    if not form.is_valid():
-        return _page(request, which="send", status=400)
-    data = form.cleaned_data
-    try:
-        shipment = services.send_national(
+    return _open_shipment(
+        request,
+        "send",
+        SendForm,
+        lambda data: services.send_national(
             item_barcode=data["item"],
             partner_isil=data["partner_isil"],
             partner_name=data["partner_name"],
             at=_scan_node(request, data["at"]),
             reference=data["reference"],
             by=request.user,
-        )
-    except DomainError as exc:
-        return _page(request, which="send", error=exc, status=400)
-    return redirect("logistics:national:slip", barcode=shipment.outbound_barcode)
+        ),
+    )
 
 
 @login_required
 @require_POST
 def request_in(request):
-    form = RequestForm(request.POST, locations=_choices(request.user, LENDING))
-    if not form.is_valid():
-        return _page(request, which="request", status=400)
-    data = form.cleaned_data
-    try:
-        shipment = services.request_national(
+    return _open_shipment(
+        request,
+        "request",
+        RequestForm,
+        lambda data: services.request_national(
             title=data["title"],
             partner_isil=data["partner_isil"],
             partner_name=data["partner_name"],
             pickup_location=_scan_node(request, data["pickup"]),
             reference=data["reference"],
             by=request.user,
-        )
-    except DomainError as exc:
-        return _page(request, which="request", error=exc, status=400)
-    return redirect("logistics:national:slip", barcode=shipment.outbound_barcode)
+        ),
+    )
 
 
 def _shipment_to_scan(request, barcode):
