@@ -82,9 +82,11 @@ def clean_reference(reference):
 
 
 def lending_location(node):
-    if not isinstance(node, Node) or node.kind not in Node.Kind.lending_kinds():
-        raise NotALocation(node=str(node))
-    if not node.is_active:
+    if (
+        not isinstance(node, Node)
+        or node.kind not in Node.Kind.lending_kinds()
+        or not node.is_active
+    ):
         raise NotALocation(node=str(node))
     return node
 
