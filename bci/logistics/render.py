@@ -11,6 +11,8 @@ from xml.sax.saxutils import escape
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from .routing.check import hhmm
+
 COLOURS = [
     "#1f77b4",
     "#d62728",
@@ -23,11 +25,6 @@ COLOURS = [
     "#7f7f7f",
     "#bcbd22",
 ]
-
-
-def hhmm(minutes):
-    m = round(minutes)
-    return f"{m // 60:02d}:{m % 60:02d}"
 
 
 def svg_map(problem, plan=None, *, width=800, height=600, pad=30):

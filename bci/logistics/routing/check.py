@@ -30,8 +30,8 @@ def check_plan(problem, plan):
             t = max(t + problem.minutes(here, p.code), stop.opens)
             if t > stop.closes + TOLERANCE_MIN:
                 problems.append(
-                    f"route {n}: reaches {p.code} at {_hhmm(t)}, after its "
-                    f"window closes at {_hhmm(stop.closes)}"
+                    f"route {n}: reaches {p.code} at {hhmm(t)}, after its "
+                    f"window closes at {hhmm(stop.closes)}"
                 )
             load += stop.collect - stop.deliver
             if load > van.capacity:
@@ -44,8 +44,8 @@ def check_plan(problem, plan):
         t += problem.minutes(here, problem.depot.code)
         if t > van.shift_end + TOLERANCE_MIN:
             problems.append(
-                f"route {n}: back at the depot at {_hhmm(t)}, after the shift "
-                f"ends at {_hhmm(van.shift_end)}"
+                f"route {n}: back at the depot at {hhmm(t)}, after the shift "
+                f"ends at {hhmm(van.shift_end)}"
             )
         if abs(km - route.km) > 0.01 * max(1.0, km):
             problems.append(f"route {n}: claims {route.km:.1f} km, drives {km:.1f} km")
@@ -64,6 +64,7 @@ def check_plan(problem, plan):
     return problems
 
 
-def _hhmm(minutes):
+def hhmm(minutes):
+    """Minutes since midnight as HH:MM (also used by the pages and plan files)."""
     m = round(minutes)
     return f"{m // 60:02d}:{m % 60:02d}"
